@@ -1,0 +1,6 @@
+//! Who the caller is: passwords, roles.
+
+pub mod password;
+pub mod role;
+
+pub use role::Role;

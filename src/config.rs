@@ -1,0 +1,197 @@
+//! Typed configuration read from environment variables, with every default in code.
+//!
+//! The table in README.md lists the same names and defaults; keep them together.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// The signing secret used when none is configured. Refused in production.
+pub const DEVELOPMENT_TOKEN_SECRET: &str = "safeloop-development-secret-do-not-use-in-production";
+
+/// Shortest signing secret accepted in production (bytes); HS256 wants at least 256 bits.
+pub const MIN_PRODUCTION_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub environment: Environment,
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH`, a plain path, or `postgres://…`.
+    pub database_url: String,
+    pub database_pool_size: u32,
+    pub token_secret: SecretString,
+    pub token_issuer: String,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub admin_username: String,
+    pub admin_password: Option<SecretString>,
+    pub log_format: LogFormat,
+    /// Largest JSON request body accepted, in bytes.
+    pub json_limit_bytes: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Reads configuration through `lookup`, so tests can supply their own variables.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let environment = match lookup("SAFELOOP_ENV").as_deref() {
+            None | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "SAFELOOP_ENV must be `development` or `production`, not `{other}`"
+                )));
+            }
+        };
+        let data_dir =
+            PathBuf::from(lookup("SAFELOOP_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database_url = lookup("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("safeloop.db").display()));
+        let token_secret = lookup("SAFELOOP_TOKEN_SECRET");
+        if environment == Environment::Production {
+            match &token_secret {
+                None => {
+                    return Err(ConfigError(
+                        "SAFELOOP_TOKEN_SECRET must be set in production".into(),
+                    ));
+                }
+                Some(s) if s == DEVELOPMENT_TOKEN_SECRET => {
+                    return Err(ConfigError(
+                        "SAFELOOP_TOKEN_SECRET is the development default; set a secret of your own".into(),
+                    ));
+                }
+                Some(s) if s.len() < MIN_PRODUCTION_SECRET_BYTES => {
+                    return Err(ConfigError(format!(
+                        "SAFELOOP_TOKEN_SECRET must be at least {MIN_PRODUCTION_SECRET_BYTES} bytes in production"
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(Config {
+            environment,
+            bind: parse(&lookup, "SAFELOOP_BIND", "127.0.0.1:8080")?,
+            data_dir,
+            database_url,
+            database_pool_size: parse(&lookup, "SAFELOOP_DB_POOL_SIZE", "10")?,
+            token_secret: SecretString::from(
+                token_secret.unwrap_or_else(|| DEVELOPMENT_TOKEN_SECRET.into()),
+            ),
+            token_issuer: lookup("SAFELOOP_TOKEN_ISSUER").unwrap_or_else(|| "safeloop".into()),
+            access_token_ttl: Duration::from_secs(parse(
+                &lookup,
+                "SAFELOOP_ACCESS_TOKEN_TTL_SECS",
+                "900",
+            )?),
+            refresh_token_ttl: Duration::from_secs(
+                parse::<u64>(&lookup, "SAFELOOP_REFRESH_TOKEN_TTL_DAYS", "30")? * 86_400,
+            ),
+            admin_username: lookup("SAFELOOP_ADMIN_USERNAME").unwrap_or_else(|| "admin".into()),
+            admin_password: lookup("SAFELOOP_ADMIN_PASSWORD").map(SecretString::from),
+            log_format: match lookup("SAFELOOP_LOG_FORMAT").as_deref() {
+                None | Some("pretty") => LogFormat::Pretty,
+                Some("json") => LogFormat::Json,
+                Some(other) => {
+                    return Err(ConfigError(format!(
+                        "SAFELOOP_LOG_FORMAT must be `pretty` or `json`, not `{other}`"
+                    )));
+                }
+            },
+            json_limit_bytes: parse(&lookup, "SAFELOOP_JSON_LIMIT_BYTES", "1048576")?,
+        })
+    }
+
+    /// A configuration for tests and tools: development defaults around the given database.
+    pub fn for_database(database_url: &str, data_dir: PathBuf) -> Self {
+        let mut config = Self::from_lookup(|_| None).expect("defaults are valid");
+        config.database_url = database_url.to_owned();
+        config.data_dir = data_dir;
+        config
+    }
+
+    pub fn token_secret_bytes(&self) -> &[u8] {
+        self.token_secret.expose_secret().as_bytes()
+    }
+}
+
+fn parse<T: std::str::FromStr>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: &str,
+) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    let raw = lookup(name).unwrap_or_else(|| default.to_owned());
+    raw.parse()
+        .map_err(|e| ConfigError(format!("{name}=`{raw}` is not valid: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn defaults_serve_sqlite_under_data() {
+        let config = with(&[]).unwrap();
+        assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.database_url, "sqlite://./data/safeloop.db");
+        assert_eq!(config.environment, Environment::Development);
+        assert_eq!(config.access_token_ttl, Duration::from_secs(900));
+    }
+
+    #[test]
+    fn data_dir_moves_the_default_database() {
+        let config = with(&[("SAFELOOP_DATA_DIR", "/srv/safeloop")]).unwrap();
+        assert_eq!(config.database_url, "sqlite:///srv/safeloop/safeloop.db");
+    }
+
+    #[test]
+    fn production_refuses_missing_default_or_short_secrets() {
+        let prod = ("SAFELOOP_ENV", "production");
+        assert!(with(&[prod]).is_err());
+        assert!(with(&[prod, ("SAFELOOP_TOKEN_SECRET", DEVELOPMENT_TOKEN_SECRET)]).is_err());
+        assert!(with(&[prod, ("SAFELOOP_TOKEN_SECRET", "short")]).is_err());
+        let long = "x".repeat(MIN_PRODUCTION_SECRET_BYTES);
+        assert!(with(&[prod, ("SAFELOOP_TOKEN_SECRET", &long)]).is_ok());
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let err = with(&[("SAFELOOP_BIND", "nowhere")]).unwrap_err();
+        assert!(err.to_string().contains("SAFELOOP_BIND"), "{err}");
+        let err = with(&[("SAFELOOP_ENV", "staging")]).unwrap_err();
+        assert!(err.to_string().contains("SAFELOOP_ENV"), "{err}");
+    }
+}

@@ -1,0 +1,97 @@
+//! The `safeloop` command: serve (the default), migrate, and admin tasks.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use diesel::Connection;
+use secrecy::ExposeSecret;
+
+use safeloop::auth::{Role, password};
+use safeloop::config::Config;
+use safeloop::ops::telemetry;
+use safeloop::registry::user::{self, NewUser};
+use safeloop::{openapi, server};
+
+#[derive(Parser)]
+#[command(name = "safeloop", version, about = "Work-safety inspection server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document (redirect it to openapi/openapi.json to update the copy).
+    Openapi,
+    /// Administrative tasks.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a user; the password comes from SAFELOOP_ADMIN_PASSWORD or a prompt.
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_enum)]
+        role: Role,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Openapi) = cli.command {
+        print!("{}", openapi::document_json());
+        return ExitCode::SUCCESS;
+    }
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => return fail(e.to_string()),
+    };
+    telemetry::init(config.log_format);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => actix_web::rt::System::new().block_on(server::serve(config)),
+        Command::Migrate => server::prepare_database(&config).map(|_| ()),
+        Command::Admin {
+            command: AdminCommand::CreateUser { username, role },
+        } => create_user(&config, &username, role),
+        Command::Openapi => unreachable!("handled above"),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => fail(message),
+    }
+}
+
+fn fail(message: String) -> ExitCode {
+    eprintln!("safeloop: {message}");
+    ExitCode::FAILURE
+}
+
+fn create_user(config: &Config, username: &str, role: Role) -> Result<(), String> {
+    if role != Role::Admin {
+        return Err("only admins can be created here; create other users through the API".into());
+    }
+    let pw = match &config.admin_password {
+        Some(secret) => secret.expose_secret().to_owned(),
+        None => rpassword::prompt_password(format!("password for {username}: "))
+            .map_err(|e| format!("cannot read the password: {e}"))?,
+    };
+    if let Some(why) = password::weakness(&pw, username) {
+        return Err(format!("the password {why}"));
+    }
+    let pool = server::prepare_database(config)?;
+    let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
+    let new_user = NewUser::admin(username, password::hash(&pw));
+    conn.transaction(|conn| user::insert(conn, &new_user))
+        .map_err(|e| format!("cannot create {username}: {e}"))?;
+    println!("created {} {username}", role.as_str());
+    Ok(())
+}

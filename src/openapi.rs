@@ -1,0 +1,50 @@
+//! The OpenAPI document: generated from the route table, served at `/api/v1/openapi.json`,
+//! and kept in `openapi/openapi.json` (a test fails when the two differ).
+
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+use crate::routes;
+
+/// Where the committed copy lives, relative to the crate root.
+pub const COMMITTED_PATH: &str = "openapi/openapi.json";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "safeloop",
+        description = "The server behind a work-safety inspection app: inspections, hidden hazards \
+(隐患) driven through the closed loop of rectification, re-check and closure (销号), photo evidence, \
+and the bureau's report figures.\n\nErrors are `application/problem+json` (RFC 9457) with a stable \
+`code`, per-field `errors` for validation, and the `request_id` also sent as `X-Request-Id`.",
+        license(name = "Apache-2.0"),
+    ),
+    tags(
+        (name = "operations", description = "Health, readiness and metrics"),
+    )
+)]
+struct BaseDocument;
+
+/// The document's fixed parts (title, description, tags); the paths come from the routes.
+pub fn base() -> utoipa::openapi::OpenApi {
+    BaseDocument::openapi()
+}
+
+/// The full document, built from the same route table the server uses.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, document) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(base())
+        .configure(routes::configure)
+        .split_for_parts();
+    document
+}
+
+/// The document as committed: pretty JSON with a trailing newline.
+pub fn document_json() -> String {
+    let mut json = document()
+        .to_pretty_json()
+        .expect("the document serialises");
+    json.push('\n');
+    json
+}

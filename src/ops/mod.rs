@@ -1,0 +1,8 @@
+//! Operations: health and readiness probes, Prometheus metrics, request ids and logging.
+
+pub mod fallback;
+pub mod health;
+pub mod metrics;
+pub mod request_context;
+pub mod request_id;
+pub mod telemetry;

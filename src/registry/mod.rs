@@ -1,0 +1,3 @@
+//! The registry: users now; regions, sectors and enterprises as they arrive.
+
+pub mod user;

@@ -1,0 +1,66 @@
+//! Start-up: connect, migrate, make the first admin, serve until SIGTERM.
+
+use actix_web::HttpServer;
+use diesel::Connection;
+use secrecy::ExposeSecret;
+
+use crate::auth::password;
+use crate::config::Config;
+use crate::db::{self, DbConnection, DbPool};
+use crate::registry::user::{self, NewUser};
+use crate::{AppState, app};
+
+/// Connects to the configured database and applies pending migrations.
+pub fn prepare_database(config: &Config) -> Result<DbPool, String> {
+    let pool = db::connect(&config.database_url, config.database_pool_size)?;
+    let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
+    let applied =
+        db::migrations::run_pending(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
+    for version in applied {
+        tracing::info!(%version, "migration applied");
+    }
+    Ok(pool)
+}
+
+/// Creates the first admin from `SAFELOOP_ADMIN_USERNAME` / `SAFELOOP_ADMIN_PASSWORD` when the
+/// database has no admin yet. Without a password it says how to make one.
+pub fn ensure_first_admin(conn: &mut DbConnection, config: &Config) -> Result<(), String> {
+    if user::any_admin_exists(conn).map_err(|e| e.to_string())? {
+        return Ok(());
+    }
+    let Some(secret) = &config.admin_password else {
+        tracing::warn!(
+            "no admin exists: set SAFELOOP_ADMIN_PASSWORD and restart, or run \
+             `safeloop admin create-user --username admin --role admin`"
+        );
+        return Ok(());
+    };
+    let pw = secret.expose_secret();
+    if let Some(why) = password::weakness(pw, &config.admin_username) {
+        return Err(format!("SAFELOOP_ADMIN_PASSWORD {why}"));
+    }
+    let new_admin = NewUser::admin(&config.admin_username, password::hash(pw));
+    conn.transaction(|conn| user::insert(conn, &new_admin))
+        .map_err(|e| format!("cannot create the first admin: {e}"))?;
+    tracing::info!(username = %config.admin_username, "first admin created");
+    Ok(())
+}
+
+/// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
+pub async fn serve(config: Config) -> Result<(), String> {
+    let pool = prepare_database(&config)?;
+    {
+        let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
+        ensure_first_admin(&mut conn, &config)?;
+    }
+    let bind = config.bind;
+    let state = AppState::new(pool, config);
+    tracing::info!(%bind, "safeloop listening; docs at http://{bind}/docs/");
+    HttpServer::new(move || app(state.clone()))
+        .bind(bind)
+        .map_err(|e| format!("cannot listen on {bind}: {e}"))?
+        .shutdown_timeout(30)
+        .run()
+        .await
+        .map_err(|e| format!("server: {e}"))
+}

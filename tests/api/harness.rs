@@ -1,0 +1,235 @@
+//! The test harness: the real app, in-process, on a fresh database per test.
+//!
+//! SQLite databases live in a temporary directory. PostgreSQL databases are created on the
+//! server named by `TEST_POSTGRES_URL` (the README's test command starts a throwaway cluster
+//! and sets it) and dropped when the test ends.
+
+use std::rc::Rc;
+
+use actix_http::Request;
+use actix_web::body::BoxBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::header::HeaderMap;
+use actix_web::http::{Method, StatusCode};
+use actix_web::test::{self, TestRequest};
+use actix_web::web::Bytes;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use futures_util::future::LocalBoxFuture;
+use serde_json::Value;
+
+use safeloop::config::Config;
+use safeloop::{AppState, app, server};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs a test body once on SQLite and once on PostgreSQL, as two tests.
+#[macro_export]
+macro_rules! backend_test {
+    (async fn $name:ident($app:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[actix_web::test]
+            async fn sqlite() {
+                let $app = $crate::harness::TestApp::new($crate::harness::Backend::Sqlite).await;
+                $body
+            }
+
+            #[actix_web::test]
+            async fn postgres() {
+                let $app = $crate::harness::TestApp::new($crate::harness::Backend::Postgres).await;
+                $body
+            }
+        }
+    };
+}
+
+/// A database made for one test, removed when dropped.
+pub struct TestDatabase {
+    pub url: String,
+    postgres: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDatabase {
+    pub fn create(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        match backend {
+            Backend::Sqlite => TestDatabase {
+                url: format!("sqlite://{}", dir.path().join("safeloop.db").display()),
+                postgres: None,
+                _dir: dir,
+            },
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url();
+                let name = format!("safeloop_test_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = PgConnection::establish(&admin_url)
+                    .unwrap_or_else(|e| panic!("cannot reach TEST_POSTGRES_URL {admin_url}: {e}"));
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .expect("create the test database");
+                TestDatabase {
+                    url: replace_database(&admin_url, &name),
+                    postgres: Some((admin_url, name)),
+                    _dir: dir,
+                }
+            }
+        }
+    }
+
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self._dir.path().to_path_buf()
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = &self.postgres
+            && let Ok(mut admin) = PgConnection::establish(admin_url)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
+        }
+    }
+}
+
+/// The PostgreSQL server to make test databases on. Never skipped: without it the test fails
+/// and says how to get one.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!(
+            "TEST_POSTGRES_URL is not set. Run the suite with `scripts/test`, which starts a \
+             throwaway PostgreSQL cluster, or point TEST_POSTGRES_URL at a server where this \
+             user may CREATE DATABASE (e.g. postgres://postgres@127.0.0.1:5432/postgres)."
+        )
+    })
+}
+
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let authority_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let root = match base[authority_end..].find('/') {
+        Some(slash) => &base[..authority_end + slash],
+        None => base,
+    };
+    format!("{root}/{name}{query}")
+}
+
+type CallFn = dyn Fn(Request) -> LocalBoxFuture<'static, ServiceResponse<BoxBody>>;
+
+/// The running app for one test.
+pub struct TestApp {
+    call: Rc<CallFn>,
+    pub database: TestDatabase,
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "{} body is not JSON ({e}): {}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts a problem+json body with the given status and code, and returns it.
+    #[track_caller]
+    pub fn problem(&self, status: u16, code: &str) -> Value {
+        let body = self.json();
+        assert_eq!(self.status.as_u16(), status, "status; body: {body}");
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{body}"
+        );
+        assert_eq!(body["code"], code, "{body}");
+        assert_eq!(body["status"], status, "{body}");
+        assert!(
+            body["title"].is_string() && body["detail"].is_string(),
+            "{body}"
+        );
+        assert_eq!(
+            body["request_id"].as_str(),
+            self.header("x-request-id"),
+            "{body}"
+        );
+        body
+    }
+}
+
+impl TestApp {
+    pub async fn new(backend: Backend) -> Self {
+        let database = TestDatabase::create(backend);
+        let mut config = Config::for_database(&database.url, database.data_dir());
+        config.database_pool_size = 4;
+        Self::with_config(database, config).await
+    }
+
+    pub async fn with_config(database: TestDatabase, config: Config) -> Self {
+        let pool = server::prepare_database(&config).expect("test database ready");
+        let state = AppState::new(pool, config);
+        let service = Rc::new(test::init_service(app(state)).await);
+        let call: Rc<CallFn> = Rc::new(move |request: Request| {
+            let service = service.clone();
+            Box::pin(async move {
+                let response = service.call(request).await.expect("the app answers");
+                response.map_into_boxed_body()
+            })
+        });
+        TestApp { call, database }
+    }
+
+    pub async fn send(&self, request: TestRequest) -> TestResponse {
+        let response = (self.call)(request.to_request()).await;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = test::read_body(response).await;
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.send(TestRequest::get().uri(path)).await
+    }
+
+    pub async fn request(&self, method: Method, path: &str) -> TestResponse {
+        self.send(TestRequest::default().method(method).uri(path))
+            .await
+    }
+}
+
+#[test]
+fn database_names_are_replaced_in_urls() {
+    assert_eq!(
+        replace_database("postgres://postgres@127.0.0.1:5433/postgres", "t1"),
+        "postgres://postgres@127.0.0.1:5433/t1"
+    );
+    assert_eq!(
+        replace_database("postgres://u:p@h/postgres?sslmode=disable", "t1"),
+        "postgres://u:p@h/t1?sslmode=disable"
+    );
+    assert_eq!(replace_database("postgres://h", "t1"), "postgres://h/t1");
+}

@@ -1,0 +1,232 @@
+//! The platform: probes, metrics, error shapes, documentation, migrations, start-up.
+
+use actix_web::http::Method;
+use diesel::RunQueryDsl;
+use diesel::sql_types::BigInt;
+use secrecy::SecretString;
+use serde_json::json;
+
+use crate::backend_test;
+use crate::harness::{Backend, TestDatabase};
+use safeloop::config::Config;
+use safeloop::db::{self, DbConnection, migrations};
+use safeloop::{openapi, server};
+
+backend_test!(async fn probes_answer_and_carry_request_ids(app) {
+    let alive = app.get("/healthz").await;
+    assert_eq!(alive.status, 200);
+    assert_eq!(alive.json(), json!({"status": "ok"}));
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status, 200);
+    assert_eq!(ready.json(), json!({"status": "ready"}));
+    let (a, b) = (alive.header("x-request-id").unwrap(), ready.header("x-request-id").unwrap());
+    assert!(uuid::Uuid::parse_str(a).is_ok(), "{a}");
+    assert_ne!(a, b);
+});
+
+backend_test!(async fn metrics_count_requests_by_route_pattern(app) {
+    app.get("/healthz").await;
+    app.get("/healthz").await;
+    app.get("/no/such/thing").await;
+    let metrics = app.get("/metrics").await;
+    assert_eq!(metrics.status, 200);
+    assert!(metrics.header("content-type").unwrap().starts_with("text/plain"));
+    let text = String::from_utf8(metrics.body.to_vec()).unwrap();
+    assert!(
+        text.contains(r#"safeloop_http_requests_total{method="GET",route="/healthz",status="200"} 2"#),
+        "{text}"
+    );
+    assert!(text.contains("safeloop_http_request_duration_seconds_bucket"), "{text}");
+    assert!(!text.contains("/no/such/thing"), "raw paths must not become labels: {text}");
+});
+
+backend_test!(async fn unknown_routes_and_wrong_methods_are_problems(app) {
+    app.get("/api/v1/nothing-here").await.problem(404, "route_not_found");
+    let wrong = app.request(Method::DELETE, "/readyz").await;
+    wrong.problem(405, "method_not_allowed");
+    assert_eq!(wrong.header("allow"), Some("GET"));
+});
+
+/// PostgreSQL only: a SQLite file cannot be taken away from an open connection.
+#[actix_web::test]
+async fn a_dropped_database_makes_readyz_answer_503() {
+    let app = crate::harness::TestApp::new(Backend::Postgres).await;
+    let name = app.database.url.rsplit('/').next().unwrap().to_owned();
+    let mut admin = <diesel::PgConnection as diesel::Connection>::establish(
+        &crate::harness::postgres_admin_url(),
+    )
+    .unwrap();
+    diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .unwrap();
+    let body = app.get("/readyz").await.problem(503, "service_unavailable");
+    assert!(
+        body["detail"].as_str().unwrap().contains("database"),
+        "{body}"
+    );
+    assert_eq!(
+        app.get("/healthz").await.status,
+        200,
+        "liveness does not depend on the database"
+    );
+}
+
+backend_test!(async fn documentation_is_served(app) {
+    let document = app.get("/api/v1/openapi.json").await;
+    assert_eq!(document.status, 200);
+    let document = document.json();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3."));
+    assert!(document["paths"]["/readyz"]["get"].is_object());
+    let page = app.get("/docs/").await;
+    assert_eq!(page.status, 200);
+    assert!(String::from_utf8_lossy(&page.body).contains("swagger-ui"));
+    let redirect = app.get("/docs").await;
+    assert_eq!(redirect.header("location"), Some("/docs/"));
+});
+
+#[test]
+fn committed_openapi_document_matches_the_code() {
+    let committed = std::fs::read_to_string(openapi::COMMITTED_PATH).unwrap_or_default();
+    let generated = openapi::document_json();
+    assert!(
+        committed == generated,
+        "{} is stale. Regenerate it with:\n    cargo run -- openapi > {}",
+        openapi::COMMITTED_PATH,
+        openapi::COMMITTED_PATH
+    );
+}
+
+fn table_count(conn: &mut DbConnection, table: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let query = match conn.backend() {
+        db::Backend::Sqlite => format!(
+            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = '{table}'"
+        ),
+        db::Backend::Postgres => format!(
+            "SELECT COUNT(*) AS n FROM information_schema.tables \
+             WHERE table_schema = 'public' AND table_name = '{table}'"
+        ),
+    };
+    diesel::sql_query(query)
+        .get_result::<Count>(conn)
+        .unwrap()
+        .n
+}
+
+fn migrations_go_up_down_up(backend: Backend) {
+    let database = TestDatabase::create(backend);
+    let pool = db::connect(&database.url, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    let applied = migrations::run_pending(&mut conn).unwrap();
+    assert!(!applied.is_empty());
+    assert_eq!(table_count(&mut conn, "users"), 1);
+    let reverted = migrations::revert_all(&mut conn).unwrap();
+    assert_eq!(reverted.len(), applied.len());
+    assert_eq!(table_count(&mut conn, "users"), 0);
+    assert_eq!(migrations::run_pending(&mut conn).unwrap(), applied);
+    assert_eq!(table_count(&mut conn, "users"), 1);
+    assert!(
+        migrations::run_pending(&mut conn).unwrap().is_empty(),
+        "nothing left to apply"
+    );
+}
+
+#[test]
+fn migrations_go_up_down_up_on_sqlite() {
+    migrations_go_up_down_up(Backend::Sqlite);
+}
+
+#[test]
+fn migrations_go_up_down_up_on_postgres() {
+    migrations_go_up_down_up(Backend::Postgres);
+}
+
+fn first_admin_is_created_once(backend: Backend) {
+    let database = TestDatabase::create(backend);
+    let mut config = Config::for_database(&database.url, database.data_dir());
+    let pool = server::prepare_database(&config).unwrap();
+    let mut conn = pool.get().unwrap();
+
+    config.admin_password = Some(SecretString::from("admin"));
+    let err = server::ensure_first_admin(&mut conn, &config).unwrap_err();
+    assert!(err.contains("SAFELOOP_ADMIN_PASSWORD"), "{err}");
+
+    config.admin_password = Some(SecretString::from("a sturdy first password"));
+    server::ensure_first_admin(&mut conn, &config).unwrap();
+    server::ensure_first_admin(&mut conn, &config).unwrap();
+    let admin = safeloop::registry::user::find_by_username(&mut conn, "admin")
+        .unwrap()
+        .unwrap();
+    assert_eq!(admin.role, "admin");
+    assert!(safeloop::auth::password::verify(
+        "a sturdy first password",
+        &admin.password_hash
+    ));
+    assert_eq!(table_rows(&mut conn), 1);
+}
+
+fn table_rows(conn: &mut DbConnection) -> i64 {
+    use diesel::QueryDsl;
+    safeloop::db::schema::users::table
+        .count()
+        .get_result(conn)
+        .unwrap()
+}
+
+#[test]
+fn first_admin_is_created_once_on_sqlite() {
+    first_admin_is_created_once(Backend::Sqlite);
+}
+
+#[test]
+fn first_admin_is_created_once_on_postgres() {
+    first_admin_is_created_once(Backend::Postgres);
+}
+
+#[test]
+fn unreachable_databases_stop_start_up_with_one_masked_line() {
+    let err = db::connect("mysql://root:hunter2@db/safeloop", 1).unwrap_err();
+    assert!(
+        err.contains("mysql://") && !err.contains("hunter2"),
+        "{err}"
+    );
+    let err = db::connect("postgres://app:hunter2@127.0.0.1:1/safeloop", 1).unwrap_err();
+    assert!(
+        err.contains("postgres://app:***@127.0.0.1:1/safeloop"),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2") && !err.contains('\n'), "{err}");
+}
+
+#[test]
+fn the_binary_refuses_a_bad_database_url() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_safeloop"))
+        .arg("migrate")
+        .env("DATABASE_URL", "mysql://root:hunter2@db/safeloop")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("unsupported database scheme") && !stderr.contains("hunter2"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_binary_refuses_production_with_the_default_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_safeloop"))
+        .arg("migrate")
+        .env("SAFELOOP_ENV", "production")
+        .env("SAFELOOP_DATA_DIR", dir.path())
+        .env_remove("SAFELOOP_TOKEN_SECRET")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("SAFELOOP_TOKEN_SECRET"));
+}
