@@ -26,6 +26,28 @@ pub enum LogFormat {
     Json,
 }
 
+/// How access tokens are signed and which other keys still verify.
+#[derive(Debug, Clone)]
+pub struct TokenSettings {
+    /// `HS256` (from `SAFELOOP_TOKEN_SECRET`), `EdDSA` or `ES256` (from PEM key files).
+    pub algorithm: jsonwebtoken::Algorithm,
+    /// The `kid` written into new tokens.
+    pub key_id: String,
+    pub private_key_file: Option<String>,
+    pub public_key_file: Option<String>,
+    /// Keys that verify but no longer sign, for rotation.
+    pub extra_keys: Vec<ExtraTokenKey>,
+}
+
+/// `kid:ALG:source` in `SAFELOOP_TOKEN_EXTRA_KEYS`: a secret for HS256, a PEM public key path
+/// for EdDSA and ES256.
+#[derive(Debug, Clone)]
+pub struct ExtraTokenKey {
+    pub kid: String,
+    pub algorithm: jsonwebtoken::Algorithm,
+    pub source: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub environment: Environment,
@@ -35,6 +57,7 @@ pub struct Config {
     pub database_url: String,
     pub database_pool_size: u32,
     pub token_secret: SecretString,
+    pub token: TokenSettings,
     pub token_issuer: String,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
@@ -43,6 +66,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Largest JSON request body accepted, in bytes.
     pub json_limit_bytes: usize,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -100,6 +125,13 @@ impl Config {
             token_secret: SecretString::from(
                 token_secret.unwrap_or_else(|| DEVELOPMENT_TOKEN_SECRET.into()),
             ),
+            token: TokenSettings {
+                algorithm: token_algorithm(lookup("SAFELOOP_TOKEN_ALGORITHM").as_deref())?,
+                key_id: lookup("SAFELOOP_TOKEN_KEY_ID").unwrap_or_else(|| "primary".into()),
+                private_key_file: lookup("SAFELOOP_TOKEN_PRIVATE_KEY_FILE"),
+                public_key_file: lookup("SAFELOOP_TOKEN_PUBLIC_KEY_FILE"),
+                extra_keys: extra_token_keys(lookup("SAFELOOP_TOKEN_EXTRA_KEYS").as_deref())?,
+            },
             token_issuer: lookup("SAFELOOP_TOKEN_ISSUER").unwrap_or_else(|| "safeloop".into()),
             access_token_ttl: Duration::from_secs(parse(
                 &lookup,
@@ -121,6 +153,7 @@ impl Config {
                 }
             },
             json_limit_bytes: parse(&lookup, "SAFELOOP_JSON_LIMIT_BYTES", "1048576")?,
+            trust_forwarded_for: parse(&lookup, "SAFELOOP_TRUST_FORWARDED_FOR", "false")?,
         })
     }
 
@@ -135,6 +168,41 @@ impl Config {
     pub fn token_secret_bytes(&self) -> &[u8] {
         self.token_secret.expose_secret().as_bytes()
     }
+}
+
+fn token_algorithm(name: Option<&str>) -> Result<jsonwebtoken::Algorithm, ConfigError> {
+    use jsonwebtoken::Algorithm;
+    match name {
+        None | Some("HS256") => Ok(Algorithm::HS256),
+        Some("EdDSA") => Ok(Algorithm::EdDSA),
+        Some("ES256") => Ok(Algorithm::ES256),
+        Some(other) => Err(ConfigError(format!(
+            "token algorithm `{other}` is not one of HS256, EdDSA, ES256"
+        ))),
+    }
+}
+
+fn extra_token_keys(list: Option<&str>) -> Result<Vec<ExtraTokenKey>, ConfigError> {
+    let Some(list) = list else {
+        return Ok(Vec::new());
+    };
+    list.split(',')
+        .map(|entry| {
+            let mut parts = entry.trim().splitn(3, ':');
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(kid), Some(alg), Some(source)) if !kid.is_empty() && !source.is_empty() => {
+                    Ok(ExtraTokenKey {
+                        kid: kid.to_owned(),
+                        algorithm: token_algorithm(Some(alg))?,
+                        source: source.to_owned(),
+                    })
+                }
+                _ => Err(ConfigError(format!(
+                    "SAFELOOP_TOKEN_EXTRA_KEYS entry `{entry}` is not kid:ALG:secret-or-key-file"
+                ))),
+            }
+        })
+        .collect()
 }
 
 fn parse<T: std::str::FromStr>(
@@ -185,6 +253,24 @@ mod tests {
         assert!(with(&[prod, ("SAFELOOP_TOKEN_SECRET", "short")]).is_err());
         let long = "x".repeat(MIN_PRODUCTION_SECRET_BYTES);
         assert!(with(&[prod, ("SAFELOOP_TOKEN_SECRET", &long)]).is_ok());
+    }
+
+    #[test]
+    fn extra_token_keys_are_parsed() {
+        let config = with(&[(
+            "SAFELOOP_TOKEN_EXTRA_KEYS",
+            "old:HS256:s3cr:et, k0:EdDSA:/keys/k0.pem",
+        )])
+        .unwrap();
+        let keys = &config.token.extra_keys;
+        assert_eq!(keys.len(), 2);
+        assert_eq!(
+            (keys[0].kid.as_str(), keys[0].source.as_str()),
+            ("old", "s3cr:et")
+        );
+        assert_eq!(keys[1].algorithm, jsonwebtoken::Algorithm::EdDSA);
+        assert!(with(&[("SAFELOOP_TOKEN_EXTRA_KEYS", "nokind")]).is_err());
+        assert!(with(&[("SAFELOOP_TOKEN_ALGORITHM", "none")]).is_err());
     }
 
     #[test]

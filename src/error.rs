@@ -58,8 +58,9 @@ pub enum ApiError {
         detail: String,
         errors: Vec<FieldError>,
     },
-    #[error("{0}")]
-    Unauthenticated(String),
+    /// No valid credentials; `code` says which (`unauthenticated`, `invalid_credentials`, …).
+    #[error("{detail}")]
+    Unauthenticated { code: &'static str, detail: String },
     #[error("{0}")]
     Forbidden(String),
     /// `what` names the kind of record, e.g. "hazard".
@@ -99,6 +100,14 @@ impl ApiError {
         }
     }
 
+    /// 401 for a missing or unusable access token.
+    pub fn unauthenticated(detail: impl Into<String>) -> Self {
+        ApiError::Unauthenticated {
+            code: "unauthenticated",
+            detail: detail.into(),
+        }
+    }
+
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         ApiError::Internal(cause.to_string())
     }
@@ -110,9 +119,10 @@ impl ApiError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            ApiError::BadRequest { code, .. } | ApiError::Conflict { code, .. } => code,
+            ApiError::BadRequest { code, .. }
+            | ApiError::Conflict { code, .. }
+            | ApiError::Unauthenticated { code, .. } => code,
             ApiError::Validation { .. } => "validation_failed",
-            ApiError::Unauthenticated(_) => "unauthenticated",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::NoRoute(_) => "route_not_found",
@@ -139,7 +149,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) | ApiError::NoRoute(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -165,7 +175,7 @@ impl ResponseError for ApiError {
         let mut response = problem_response(status, self.code(), detail, self.field_errors());
         let headers = response.headers_mut();
         match self {
-            ApiError::Unauthenticated(_) => {
+            ApiError::Unauthenticated { .. } => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             ApiError::MethodNotAllowed { allowed, .. } => {
@@ -296,7 +306,7 @@ mod tests {
 
     #[actix_web::test]
     async fn unauthenticated_asks_for_a_bearer_token() {
-        let response = ApiError::Unauthenticated("token expired".into()).error_response();
+        let response = ApiError::unauthenticated("token expired").error_response();
         assert_eq!(
             response.headers().get(header::WWW_AUTHENTICATE).unwrap(),
             "Bearer"

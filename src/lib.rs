@@ -8,8 +8,10 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod ids;
 pub mod openapi;
 pub mod ops;
+pub mod pagination;
 pub mod registry;
 pub mod routes;
 pub mod server;
@@ -24,7 +26,10 @@ use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::config::Config;
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+use crate::auth::token::TokenKeys;
+use crate::config::{Config, ConfigError};
 use crate::db::DbPool;
 use crate::error::ApiError;
 use crate::ops::fallback::RouteIndex;
@@ -35,16 +40,30 @@ use crate::ops::metrics::Metrics;
 pub struct AppState {
     pub pool: DbPool,
     pub config: Arc<Config>,
+    pub tokens: Arc<TokenKeys>,
     pub metrics: Arc<Metrics>,
+    /// Bounds concurrent argon2 work (19 MiB each) to the cores.
+    password_hashing: Arc<Semaphore>,
 }
 
 impl AppState {
-    pub fn new(pool: DbPool, config: Config) -> Self {
-        AppState {
+    pub fn new(pool: DbPool, config: Config) -> Result<Self, ConfigError> {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Ok(AppState {
             pool,
+            tokens: Arc::new(TokenKeys::from_config(&config)?),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
-        }
+            password_hashing: Arc::new(Semaphore::new(cores)),
+        })
+    }
+
+    /// Waits for a turn at password hashing; hold it while the hash runs.
+    pub async fn hashing_permit(&self) -> SemaphorePermit<'_> {
+        self.password_hashing
+            .acquire()
+            .await
+            .expect("the semaphore is never closed")
     }
 }
 
@@ -61,10 +80,11 @@ pub fn app(
     >,
 > {
     let json_limit = state.config.json_limit_bytes;
-    let (app, document) = App::new()
-        .into_utoipa_app()
-        .openapi(openapi::base())
+    let document = openapi::document();
+    let route_index = web::Data::new(RouteIndex::from_document(&document));
+    App::new()
         .app_data(web::Data::new(state))
+        .app_data(route_index)
         .app_data(web::PayloadConfig::new(json_limit))
         .app_data(
             web::JsonConfig::default()
@@ -91,12 +111,12 @@ pub fn app(
             }
             .into()
         }))
-        .configure(routes::configure)
-        .split_for_parts();
-    let route_index = web::Data::new(RouteIndex::from_document(&document));
-    app.service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", document))
+        // Before the routes: the `/api/v1` scope would otherwise claim the document's path.
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", document))
         .route("/docs", web::get().to(docs_redirect))
-        .app_data(route_index)
+        .into_utoipa_app()
+        .configure(routes::configure)
+        .into_app()
         .default_service(web::to(ops::fallback::unmatched))
         .wrap(from_fn(ops::metrics::middleware))
         .wrap(from_fn(ops::request_context::middleware))

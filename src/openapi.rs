@@ -21,9 +21,31 @@ and the bureau's report figures.\n\nErrors are `application/problem+json` (RFC 9
     ),
     tags(
         (name = "operations", description = "Health, readiness and metrics"),
-    )
+        (name = "auth", description = "Sign in, tokens, the caller's own account"),
+        (name = "users", description = "User administration (admin)"),
+    ),
+    modifiers(&BearerAuth)
 )]
 struct BaseDocument;
+
+/// Declares the `bearer` security scheme the protected operations refer to.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, document: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = document.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The document's fixed parts (title, description, tags); the paths come from the routes.
 pub fn base() -> utoipa::openapi::OpenApi {

@@ -1,13 +1,29 @@
 //! The whole route table, in one place.
 
+use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::ops::{health, metrics};
+use crate::auth;
+use crate::ops::{fallback, health, metrics};
+use crate::registry::user_api;
 
 /// Every documented route. Swagger UI and the OpenAPI JSON are added in `lib.rs`.
 pub fn configure(config: &mut ServiceConfig) {
     config
         .service(health::healthz)
         .service(health::readyz)
-        .service(metrics::metrics);
+        .service(metrics::metrics)
+        .service(
+            scope::scope("/api/v1")
+                .default_service(actix_web::web::to(fallback::unmatched))
+                .service(auth::api::login)
+                .service(auth::api::refresh)
+                .service(auth::api::logout)
+                .service(auth::api::me)
+                .service(auth::api::change_password)
+                .service(user_api::create_user)
+                .service(user_api::list_users)
+                .service(user_api::get_user)
+                .service(user_api::update_user),
+        );
 }

@@ -54,7 +54,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
         ensure_first_admin(&mut conn, &config)?;
     }
     let bind = config.bind;
-    let state = AppState::new(pool, config);
+    let state = AppState::new(pool, config).map_err(|e| e.to_string())?;
     tracing::info!(%bind, "safeloop listening; docs at http://{bind}/docs/");
     HttpServer::new(move || app(state.clone()))
         .bind(bind)

@@ -7,6 +7,7 @@ use crate::auth::Role;
 use crate::db::schema::users;
 use crate::db::{self, DbConnection};
 use crate::error::ApiError;
+use crate::pagination::Cursor;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
@@ -93,4 +94,95 @@ pub fn any_admin_exists(conn: &mut DbConnection) -> Result<bool, ApiError> {
         .count()
         .get_result(conn)?;
     Ok(count > 0)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> Result<UserRow, ApiError> {
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(ApiError::NotFound("user"))
+}
+
+/// Sectors are stored comma-separated; codes never contain commas.
+pub fn sector_list(stored: &str) -> Vec<String> {
+    stored
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+pub fn sector_text(sectors: &[String]) -> String {
+    sectors.join(",")
+}
+
+/// Filters of the user list.
+pub struct UserFilter {
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+    pub after: Option<Cursor>,
+    pub limit: i64,
+}
+
+/// Newest first; fetches one row more than the limit so the caller knows a next page exists.
+pub fn list(conn: &mut DbConnection, filter: &UserFilter) -> Result<Vec<UserRow>, ApiError> {
+    let mut query = users::table.select(UserRow::as_select()).into_boxed();
+    if let Some(role) = filter.role {
+        query = query.filter(users::role.eq(role.as_str()));
+    }
+    if let Some(active) = filter.active {
+        query = query.filter(users::active.eq(active));
+    }
+    if let Some(after) = &filter.after {
+        query = query.filter(
+            users::created_at.lt(after.at).or(users::created_at
+                .eq(after.at)
+                .and(users::id.lt(after.id.clone()))),
+        );
+    }
+    Ok(query
+        .order((users::created_at.desc(), users::id.desc()))
+        .limit(filter.limit + 1)
+        .load(conn)?)
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    pub password_hash: Option<String>,
+    pub display_name: Option<String>,
+    pub role: Option<String>,
+    pub enterprise_id: Option<Option<String>>,
+    pub region_prefix: Option<Option<String>>,
+    pub sectors: Option<String>,
+    pub certificate_no: Option<Option<String>>,
+    pub active: Option<bool>,
+    pub version: Option<i64>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+/// Applies changes to a user read at `version`; 409 if somebody changed it meanwhile.
+pub fn update(
+    conn: &mut DbConnection,
+    current: &UserRow,
+    mut changes: UserChanges,
+) -> Result<UserRow, ApiError> {
+    changes.version = Some(current.version + 1);
+    changes.updated_at = Some(db::now());
+    let updated = diesel::update(
+        users::table
+            .filter(users::id.eq(&current.id))
+            .filter(users::version.eq(current.version)),
+    )
+    .set(&changes)
+    .execute(conn)?;
+    if updated == 0 {
+        return Err(ApiError::Conflict {
+            code: "concurrent_update",
+            detail: "the user was changed by someone else; read it again".into(),
+        });
+    }
+    find(conn, &current.id)
 }

@@ -15,9 +15,11 @@ use actix_web::test::{self, TestRequest};
 use actix_web::web::Bytes;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use futures_util::future::LocalBoxFuture;
-use serde_json::Value;
+use serde_json::{Value, json};
 
+use safeloop::auth::{Role, password};
 use safeloop::config::Config;
+use safeloop::registry::user::{NewUser, UserRow};
 use safeloop::{AppState, app, server};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +54,7 @@ macro_rules! backend_test {
 /// A database made for one test, removed when dropped.
 pub struct TestDatabase {
     pub url: String,
+    pub backend: Backend,
     postgres: Option<(String, String)>,
     _dir: tempfile::TempDir,
 }
@@ -61,6 +64,7 @@ impl TestDatabase {
         let dir = tempfile::tempdir().expect("temporary directory");
         match backend {
             Backend::Sqlite => TestDatabase {
+                backend,
                 url: format!("sqlite://{}", dir.path().join("safeloop.db").display()),
                 postgres: None,
                 _dir: dir,
@@ -74,6 +78,7 @@ impl TestDatabase {
                     .execute(&mut admin)
                     .expect("create the test database");
                 TestDatabase {
+                    backend,
                     url: replace_database(&admin_url, &name),
                     postgres: Some((admin_url, name)),
                     _dir: dir,
@@ -128,8 +133,24 @@ type CallFn = dyn Fn(Request) -> LocalBoxFuture<'static, ServiceResponse<BoxBody
 /// The running app for one test.
 pub struct TestApp {
     call: Rc<CallFn>,
-    pub database: TestDatabase,
+    pub state: AppState,
+    pub backend: Backend,
+    pub database_url: String,
+    data_dir: std::path::PathBuf,
+    /// Dropped last: the database outlives the app's pool.
+    _database: Option<TestDatabase>,
 }
+
+/// A seeded user with a fresh session.
+pub struct SignedIn {
+    pub id: String,
+    pub username: String,
+    pub access: String,
+    pub refresh: String,
+}
+
+/// The password every seeded user has.
+pub const PASSWORD: &str = "correct horse battery staple";
 
 pub struct TestResponse {
     pub status: StatusCode,
@@ -187,8 +208,15 @@ impl TestApp {
 
     pub async fn with_config(database: TestDatabase, config: Config) -> Self {
         let pool = server::prepare_database(&config).expect("test database ready");
-        let state = AppState::new(pool, config);
-        let service = Rc::new(test::init_service(app(state)).await);
+        let state = AppState::new(pool, config).expect("valid test configuration");
+        let backend = database.backend;
+        Self::from_state(state, Some(database), backend).await
+    }
+
+    async fn from_state(state: AppState, database: Option<TestDatabase>, backend: Backend) -> Self {
+        let database_url = state.config.database_url.clone();
+        let data_dir = state.config.data_dir.clone();
+        let service = Rc::new(test::init_service(app(state.clone())).await);
         let call: Rc<CallFn> = Rc::new(move |request: Request| {
             let service = service.clone();
             Box::pin(async move {
@@ -196,7 +224,14 @@ impl TestApp {
                 response.map_into_boxed_body()
             })
         });
-        TestApp { call, database }
+        TestApp {
+            call,
+            state,
+            backend,
+            database_url,
+            data_dir,
+            _database: database,
+        }
     }
 
     pub async fn send(&self, request: TestRequest) -> TestResponse {
@@ -213,6 +248,96 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> TestResponse {
         self.send(TestRequest::get().uri(path)).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> TestResponse {
+        self.send(TestRequest::post().uri(path).set_json(body))
+            .await
+    }
+
+    /// Sends `request` with `Authorization: Bearer token`.
+    pub async fn send_as(&self, token: &str, request: TestRequest) -> TestResponse {
+        self.send(request.insert_header(("authorization", format!("Bearer {token}"))))
+            .await
+    }
+
+    pub async fn get_as(&self, token: &str, path: &str) -> TestResponse {
+        self.send_as(token, TestRequest::get().uri(path)).await
+    }
+
+    pub async fn post_as(&self, token: &str, path: &str, body: &Value) -> TestResponse {
+        self.send_as(token, TestRequest::post().uri(path).set_json(body))
+            .await
+    }
+
+    pub async fn patch_as(&self, token: &str, path: &str, body: &Value) -> TestResponse {
+        self.send_as(token, TestRequest::patch().uri(path).set_json(body))
+            .await
+    }
+
+    /// Puts a user straight into the database (the API needs an admin to make one).
+    pub fn seed_user(&self, role: Role, username: &str, password: &str) -> UserRow {
+        let mut user = NewUser::admin(username, password::hash(password));
+        user.role = role.as_str().to_owned();
+        user.display_name = format!("{username} ({})", role.as_str());
+        match role {
+            Role::Enterprise => user.enterprise_id = Some(uuid::Uuid::new_v4().to_string()),
+            Role::Inspector => {
+                user.region_prefix = Some("360721".into());
+                user.certificate_no = Some(format!("JX-{username}"));
+            }
+            Role::Supervisor => user.region_prefix = Some("3607".into()),
+            Role::Admin => {}
+        }
+        let mut conn = self.db();
+        safeloop::registry::user::insert(&mut conn, &user).expect("seed user")
+    }
+
+    /// Signs in and returns the token response.
+    pub async fn login(&self, username: &str, password: &str) -> Value {
+        let response = self
+            .post_json(
+                "/api/v1/auth/login",
+                &json!({"username": username, "password": password}),
+            )
+            .await;
+        assert_eq!(
+            response.status,
+            200,
+            "login {username}: {}",
+            String::from_utf8_lossy(&response.body)
+        );
+        response.json()
+    }
+
+    /// A new user of `role`, signed in.
+    pub async fn signed_in(&self, role: Role) -> SignedIn {
+        let username = format!(
+            "{}-{}",
+            role.as_str(),
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
+        let user = self.seed_user(role, &username, PASSWORD);
+        let tokens = self.login(&username, PASSWORD).await;
+        SignedIn {
+            id: user.id,
+            username,
+            access: tokens["access_token"].as_str().unwrap().to_owned(),
+            refresh: tokens["refresh_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// Another API process on the same database, as behind a load balancer.
+    pub async fn second_process(&self) -> TestApp {
+        let mut config = Config::for_database(&self.database_url, self.data_dir.clone());
+        config.database_pool_size = 2;
+        let pool = server::prepare_database(&config).expect("database ready");
+        TestApp::from_state(AppState::new(pool, config).unwrap(), None, self.backend).await
+    }
+
+    /// A pooled connection for checks made behind the API's back.
+    pub fn db(&self) -> safeloop::db::DbPooledConnection {
+        self.state.pool.get().expect("a test connection")
     }
 
     pub async fn request(&self, method: Method, path: &str) -> TestResponse {

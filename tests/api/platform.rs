@@ -42,6 +42,9 @@ backend_test!(async fn metrics_count_requests_by_route_pattern(app) {
 
 backend_test!(async fn unknown_routes_and_wrong_methods_are_problems(app) {
     app.get("/api/v1/nothing-here").await.problem(404, "route_not_found");
+    let wrong = app.request(Method::DELETE, "/api/v1/users").await;
+    wrong.problem(405, "method_not_allowed");
+    assert_eq!(wrong.header("allow"), Some("GET, POST"));
     let wrong = app.request(Method::DELETE, "/readyz").await;
     wrong.problem(405, "method_not_allowed");
     assert_eq!(wrong.header("allow"), Some("GET"));
@@ -51,7 +54,7 @@ backend_test!(async fn unknown_routes_and_wrong_methods_are_problems(app) {
 #[actix_web::test]
 async fn a_dropped_database_makes_readyz_answer_503() {
     let app = crate::harness::TestApp::new(Backend::Postgres).await;
-    let name = app.database.url.rsplit('/').next().unwrap().to_owned();
+    let name = app.database_url.rsplit('/').next().unwrap().to_owned();
     let mut admin = <diesel::PgConnection as diesel::Connection>::establish(
         &crate::harness::postgres_admin_url(),
     )

@@ -1,0 +1,134 @@
+//! The authorisation matrix: every endpoint of the OpenAPI document, every role, and the
+//! status each must get. A new endpoint without a row here fails the test.
+
+use std::collections::BTreeSet;
+
+use actix_web::http::Method;
+use actix_web::test::TestRequest;
+use serde_json::{Value, json};
+
+use crate::backend_test;
+use crate::harness::{PASSWORD, SignedIn, TestApp};
+use safeloop::auth::Role;
+
+/// Callers, in the order of the status columns below.
+const CALLERS: [Option<Role>; 5] = [
+    None,
+    Some(Role::Inspector),
+    Some(Role::Enterprise),
+    Some(Role::Supervisor),
+    Some(Role::Admin),
+];
+
+/// (method, path, statuses for: anonymous, inspector, enterprise, supervisor, admin).
+const MATRIX: &[(&str, &str, [u16; 5])] = &[
+    ("GET", "/healthz", [200, 200, 200, 200, 200]),
+    ("GET", "/readyz", [200, 200, 200, 200, 200]),
+    ("GET", "/metrics", [200, 200, 200, 200, 200]),
+    ("POST", "/api/v1/auth/login", [401, 200, 200, 200, 200]),
+    ("POST", "/api/v1/auth/refresh", [401, 200, 200, 200, 200]),
+    ("POST", "/api/v1/auth/logout", [204, 204, 204, 204, 204]),
+    ("GET", "/api/v1/me", [401, 200, 200, 200, 200]),
+    ("POST", "/api/v1/me/password", [401, 204, 204, 204, 204]),
+    ("POST", "/api/v1/users", [401, 403, 403, 403, 201]),
+    ("GET", "/api/v1/users", [401, 403, 403, 403, 200]),
+    ("GET", "/api/v1/users/{id}", [401, 403, 403, 403, 200]),
+    ("PATCH", "/api/v1/users/{id}", [401, 403, 403, 403, 200]),
+];
+
+#[test]
+fn every_documented_endpoint_has_a_row() {
+    let document = safeloop::openapi::document();
+    let documented: BTreeSet<(String, String)> = document
+        .paths
+        .paths
+        .iter()
+        .flat_map(|(path, item)| {
+            [
+                ("GET", item.get.is_some()),
+                ("POST", item.post.is_some()),
+                ("PUT", item.put.is_some()),
+                ("PATCH", item.patch.is_some()),
+                ("DELETE", item.delete.is_some()),
+            ]
+            .into_iter()
+            .filter(|(_, present)| *present)
+            .map(|(method, _)| (method.to_owned(), path.clone()))
+        })
+        .collect();
+    let tabled: BTreeSet<(String, String)> = MATRIX
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
+    let missing: Vec<_> = documented.difference(&tabled).collect();
+    let stale: Vec<_> = tabled.difference(&documented).collect();
+    assert!(
+        missing.is_empty(),
+        "endpoints without a row in the access matrix: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "rows for endpoints that no longer exist: {stale:?}"
+    );
+}
+
+fn body_for(method: &str, path: &str, caller: Option<&SignedIn>) -> Option<Value> {
+    let refresh = caller.map_or("not-a-token", |c| c.refresh.as_str());
+    match (method, path) {
+        ("POST", "/api/v1/auth/login") => Some(json!({
+            "username": caller.map_or("nobody.at.all", |c| c.username.as_str()),
+            "password": PASSWORD,
+        })),
+        ("POST", "/api/v1/auth/refresh" | "/api/v1/auth/logout") => {
+            Some(json!({"refresh_token": refresh}))
+        }
+        ("POST", "/api/v1/me/password") => {
+            Some(json!({"old_password": PASSWORD, "new_password": "a different long password"}))
+        }
+        ("POST", "/api/v1/users") => Some(json!({
+            "username": format!("made-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
+            "password": "a long enough password", "display_name": "新用户", "role": "admin",
+        })),
+        ("PATCH", "/api/v1/users/{id}") => Some(json!({"display_name": "renamed"})),
+        _ => None,
+    }
+}
+
+async fn call(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    target: &str,
+    caller: Option<&SignedIn>,
+) -> u16 {
+    let uri = path.replace("{id}", target);
+    let mut request = TestRequest::default()
+        .method(Method::from_bytes(method.as_bytes()).unwrap())
+        .uri(&uri);
+    if let Some(body) = body_for(method, path, caller) {
+        request = request.set_json(body);
+    }
+    if let Some(caller) = caller {
+        request = request.insert_header(("authorization", format!("Bearer {}", caller.access)));
+    }
+    app.send(request).await.status.as_u16()
+}
+
+backend_test!(async fn every_role_gets_the_expected_status_everywhere(app) {
+    let target = app.seed_user(Role::Inspector, "the.target", PASSWORD).id;
+    let mut failures = Vec::new();
+    for (method, path, expected) in MATRIX {
+        for (caller_role, want) in CALLERS.iter().zip(expected) {
+            // A fresh session per cell: refresh, logout and password change consume theirs.
+            let caller = match caller_role {
+                Some(role) => Some(app.signed_in(*role).await),
+                None => None,
+            };
+            let got = call(&app, method, path, &target, caller.as_ref()).await;
+            if got != *want {
+                failures.push(format!("{method} {path} as {caller_role:?}: got {got}, want {want}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+});
