@@ -4,6 +4,7 @@
 //! table; each business part lives in its own folder.
 
 pub mod auth;
+pub mod conditional;
 pub mod config;
 pub mod db;
 pub mod error;

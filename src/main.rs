@@ -9,6 +9,7 @@ use secrecy::ExposeSecret;
 use safeloop::auth::{Role, password};
 use safeloop::config::Config;
 use safeloop::ops::telemetry;
+use safeloop::registry::catalog;
 use safeloop::registry::user::{self, NewUser};
 use safeloop::{openapi, server};
 
@@ -43,6 +44,8 @@ enum AdminCommand {
         #[arg(long, value_enum)]
         role: Role,
     },
+    /// Import or rename regions from a CSV file with a header and `code,name[,parent_code]` rows.
+    ImportRegions { file: std::path::PathBuf },
 }
 
 fn main() -> ExitCode {
@@ -62,6 +65,9 @@ fn main() -> ExitCode {
         Command::Admin {
             command: AdminCommand::CreateUser { username, role },
         } => create_user(&config, &username, role),
+        Command::Admin {
+            command: AdminCommand::ImportRegions { file },
+        } => import_regions(&config, &file),
         Command::Openapi => unreachable!("handled above"),
     };
     match result {
@@ -93,5 +99,15 @@ fn create_user(config: &Config, username: &str, role: Role) -> Result<(), String
     conn.transaction(|conn| user::insert(conn, &new_user))
         .map_err(|e| format!("cannot create {username}: {e}"))?;
     println!("created {} {username}", role.as_str());
+    Ok(())
+}
+
+fn import_regions(config: &Config, file: &std::path::Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let rows = catalog::parse_regions_csv(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+    let pool = server::prepare_database(config)?;
+    let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
+    let written = catalog::import_regions(&mut conn, &rows).map_err(|e| e.to_string())?;
+    println!("imported {written} regions");
     Ok(())
 }

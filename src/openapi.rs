@@ -23,6 +23,7 @@ and the bureau's report figures.\n\nErrors are `application/problem+json` (RFC 9
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "auth", description = "Sign in, tokens, the caller's own account"),
         (name = "users", description = "User administration (admin)"),
+        (name = "registry", description = "Regions, sectors and enterprises"),
     ),
     modifiers(&BearerAuth)
 )]

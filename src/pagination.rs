@@ -59,6 +59,15 @@ pub fn limit(requested: Option<i64>) -> Result<i64, ApiError> {
     }
 }
 
+/// How far `server_time` lags the clock, so a change committed just after a sync read started
+/// (with an earlier `updated_at`) is still picked up by the next sync.
+pub const SYNC_OVERLAP_SECS: i64 = 5;
+
+/// The `server_time` to hand back with a list, for the next `updated_since`.
+pub fn server_time() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() - chrono::Duration::seconds(SYNC_OVERLAP_SECS)
+}
+
 /// Splits a fetch of `limit + 1` rows into the page and the cursor for the next one.
 pub fn finish<T>(
     mut rows: Vec<T>,

@@ -5,7 +5,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth;
 use crate::ops::{fallback, health, metrics};
-use crate::registry::user_api;
+use crate::registry::{catalog_api, enterprise_api, user_api};
 
 /// Every documented route. Swagger UI and the OpenAPI JSON are added in `lib.rs`.
 pub fn configure(config: &mut ServiceConfig) {
@@ -24,6 +24,12 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(user_api::create_user)
                 .service(user_api::list_users)
                 .service(user_api::get_user)
-                .service(user_api::update_user),
+                .service(user_api::update_user)
+                .service(catalog_api::list_sectors)
+                .service(catalog_api::list_regions)
+                .service(enterprise_api::create_enterprise)
+                .service(enterprise_api::list_enterprises)
+                .service(enterprise_api::get_enterprise)
+                .service(enterprise_api::update_enterprise),
         );
 }

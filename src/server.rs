@@ -5,8 +5,9 @@ use diesel::Connection;
 use secrecy::ExposeSecret;
 
 use crate::auth::password;
-use crate::config::Config;
+use crate::config::{Config, Environment};
 use crate::db::{self, DbConnection, DbPool};
+use crate::registry::catalog;
 use crate::registry::user::{self, NewUser};
 use crate::{AppState, app};
 
@@ -18,6 +19,16 @@ pub fn prepare_database(config: &Config) -> Result<DbPool, String> {
         db::migrations::run_pending(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
     for version in applied {
         tracing::info!(%version, "migration applied");
+    }
+    if config.environment == Environment::Development
+        && catalog::region_count(&mut conn).map_err(|e| e.to_string())? == 0
+    {
+        let loaded = catalog::import_regions(&mut conn, &catalog::demo_regions())
+            .map_err(|e| e.to_string())?;
+        tracing::info!(
+            loaded,
+            "demo region tree loaded (development only; import real ones with `safeloop admin import-regions`)"
+        );
     }
     Ok(pool)
 }

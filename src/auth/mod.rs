@@ -4,6 +4,7 @@ pub mod api;
 mod extractor;
 pub mod password;
 pub mod role;
+pub mod scope;
 pub mod session;
 pub mod sign_in;
 pub mod throttle;

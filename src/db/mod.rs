@@ -25,6 +25,9 @@ pub fn now() -> chrono::NaiveDateTime {
         .expect("fewer nanoseconds is valid")
 }
 
+/// The diesel backend type of `DbConnection`, for boxed queries.
+pub type DbBackend = <DbConnection as diesel::Connection>::Backend;
+
 /// The database engines safeloop runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

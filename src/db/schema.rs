@@ -41,5 +41,52 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    regions (code) {
+        code -> Text,
+        name -> Text,
+        parent_code -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    sectors (code) {
+        code -> Text,
+        name -> Text,
+        parent_code -> Nullable<Text>,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    enterprises (id) {
+        id -> Text,
+        credit_code -> Text,
+        credit_code_override_reason -> Nullable<Text>,
+        name -> Text,
+        sector_code -> Text,
+        region_code -> Text,
+        address -> Text,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        risk_level -> Text,
+        contact_name -> Text,
+        contact_phone -> Text,
+        above_scale -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens, login_failures);
+diesel::joinable!(enterprises -> sectors (sector_code));
+diesel::joinable!(enterprises -> regions (region_code));
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    refresh_tokens,
+    login_failures,
+    regions,
+    sectors,
+    enterprises,
+);

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::enterprise;
 use super::user::{self, NewUser, UserChanges, UserFilter, UserRow};
 use super::user_rules::{UserScope, display_name_error, scope_errors, username_error};
 use crate::AppState;
@@ -154,6 +155,9 @@ pub async fn create_user(
     refuse(errors)?;
     let _permit = state.hashing_permit().await;
     let created = db::run(&state.pool, move |conn| {
+        if let Some(enterprise_id) = &body.enterprise_id {
+            require_enterprise(conn, enterprise_id)?;
+        }
         let now = db::now();
         let new_user = NewUser {
             id: UserId::new().to_string(),
@@ -259,6 +263,9 @@ pub async fn update_user(
         use diesel::Connection;
         conn.transaction(|conn| {
             let current = user::find(conn, &id)?;
+            if let Some(Some(enterprise_id)) = &patch.enterprise_id {
+                require_enterprise(conn, enterprise_id)?;
+            }
             let changes = changes_for(&current, patch)?;
             let revoke = changes.password_hash.is_some() || changes.active == Some(false);
             let updated = user::update(conn, &current, changes)?;
@@ -270,6 +277,17 @@ pub async fn update_user(
     })
     .await?;
     Ok(HttpResponse::Ok().json(UserView::from(updated)))
+}
+
+fn require_enterprise(conn: &mut crate::db::DbConnection, id: &str) -> Result<(), ApiError> {
+    if enterprise::exists(conn, id)? {
+        Ok(())
+    } else {
+        Err(ApiError::validation(
+            "enterprise_id",
+            "is not a registered enterprise",
+        ))
+    }
 }
 
 /// Checks the patched user as a whole and turns the patch into column changes.

@@ -20,20 +20,117 @@ const CALLERS: [Option<Role>; 5] = [
     Some(Role::Admin),
 ];
 
-/// (method, path, statuses for: anonymous, inspector, enterprise, supervisor, admin).
-const MATRIX: &[(&str, &str, [u16; 5])] = &[
-    ("GET", "/healthz", [200, 200, 200, 200, 200]),
-    ("GET", "/readyz", [200, 200, 200, 200, 200]),
-    ("GET", "/metrics", [200, 200, 200, 200, 200]),
-    ("POST", "/api/v1/auth/login", [401, 200, 200, 200, 200]),
-    ("POST", "/api/v1/auth/refresh", [401, 200, 200, 200, 200]),
-    ("POST", "/api/v1/auth/logout", [204, 204, 204, 204, 204]),
-    ("GET", "/api/v1/me", [401, 200, 200, 200, 200]),
-    ("POST", "/api/v1/me/password", [401, 204, 204, 204, 204]),
-    ("POST", "/api/v1/users", [401, 403, 403, 403, 201]),
-    ("GET", "/api/v1/users", [401, 403, 403, 403, 200]),
-    ("GET", "/api/v1/users/{id}", [401, 403, 403, 403, 200]),
-    ("PATCH", "/api/v1/users/{id}", [401, 403, 403, 403, 200]),
+/// What `{id}` stands for in a row.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    None,
+    /// A user (the user endpoints are admin-only; scope does not apply).
+    User,
+    /// An enterprise inside every caller's scope (the enterprise caller's own).
+    InScope,
+    /// An enterprise in another province: outside every scope but the admin's.
+    OutOfScope,
+}
+
+use Target::{InScope, OutOfScope, User};
+
+/// (method, path, target, statuses for: anonymous, inspector, enterprise, supervisor, admin).
+const MATRIX: &[(&str, &str, Target, [u16; 5])] = &[
+    ("GET", "/healthz", Target::None, [200, 200, 200, 200, 200]),
+    ("GET", "/readyz", Target::None, [200, 200, 200, 200, 200]),
+    ("GET", "/metrics", Target::None, [200, 200, 200, 200, 200]),
+    (
+        "POST",
+        "/api/v1/auth/login",
+        Target::None,
+        [401, 200, 200, 200, 200],
+    ),
+    (
+        "POST",
+        "/api/v1/auth/refresh",
+        Target::None,
+        [401, 200, 200, 200, 200],
+    ),
+    (
+        "POST",
+        "/api/v1/auth/logout",
+        Target::None,
+        [204, 204, 204, 204, 204],
+    ),
+    ("GET", "/api/v1/me", Target::None, [401, 200, 200, 200, 200]),
+    (
+        "POST",
+        "/api/v1/me/password",
+        Target::None,
+        [401, 204, 204, 204, 204],
+    ),
+    (
+        "POST",
+        "/api/v1/users",
+        Target::None,
+        [401, 403, 403, 403, 201],
+    ),
+    (
+        "GET",
+        "/api/v1/users",
+        Target::None,
+        [401, 403, 403, 403, 200],
+    ),
+    ("GET", "/api/v1/users/{id}", User, [401, 403, 403, 403, 200]),
+    (
+        "PATCH",
+        "/api/v1/users/{id}",
+        User,
+        [401, 403, 403, 403, 200],
+    ),
+    (
+        "GET",
+        "/api/v1/sectors",
+        Target::None,
+        [401, 200, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/api/v1/regions",
+        Target::None,
+        [401, 200, 200, 200, 200],
+    ),
+    (
+        "POST",
+        "/api/v1/enterprises",
+        Target::None,
+        [401, 403, 403, 201, 201],
+    ),
+    (
+        "GET",
+        "/api/v1/enterprises",
+        Target::None,
+        [401, 200, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/api/v1/enterprises/{id}",
+        InScope,
+        [401, 200, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/api/v1/enterprises/{id}",
+        OutOfScope,
+        [401, 404, 404, 404, 200],
+    ),
+    (
+        "PATCH",
+        "/api/v1/enterprises/{id}",
+        InScope,
+        [401, 403, 403, 200, 200],
+    ),
+    (
+        "PATCH",
+        "/api/v1/enterprises/{id}",
+        OutOfScope,
+        [401, 403, 403, 404, 200],
+    ),
 ];
 
 #[test]
@@ -58,7 +155,7 @@ fn every_documented_endpoint_has_a_row() {
         .collect();
     let tabled: BTreeSet<(String, String)> = MATRIX
         .iter()
-        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .map(|(m, p, _, _)| (m.to_string(), p.to_string()))
         .collect();
     let missing: Vec<_> = documented.difference(&tabled).collect();
     let stale: Vec<_> = tabled.difference(&documented).collect();
@@ -90,6 +187,12 @@ fn body_for(method: &str, path: &str, caller: Option<&SignedIn>) -> Option<Value
             "password": "a long enough password", "display_name": "新用户", "role": "admin",
         })),
         ("PATCH", "/api/v1/users/{id}") => Some(json!({"display_name": "renamed"})),
+        ("POST", "/api/v1/enterprises") => Some(json!({
+            "credit_code": crate::harness::unique_credit_code(), "name": "赣县矿业有限公司",
+            "sector": "non_coal_mines", "region_code": "360704101", "address": "王母渡镇",
+            "risk_level": "orange", "contact_name": "李工", "contact_phone": "13800000000",
+        })),
+        ("PATCH", "/api/v1/enterprises/{id}") => Some(json!({"contact_name": "王工"})),
         _ => None,
     }
 }
@@ -115,18 +218,30 @@ async fn call(
 }
 
 backend_test!(async fn every_role_gets_the_expected_status_everywhere(app) {
-    let target = app.seed_user(Role::Inspector, "the.target", PASSWORD).id;
+    let user = app.seed_user(Role::Inspector, "the.target", PASSWORD).id;
+    let inside = app.seed_enterprise("360704101", "fireworks", "王母渡烟花");
+    let outside = app.seed_enterprise("530524100", "fireworks", "昌宁烟花");
     let mut failures = Vec::new();
-    for (method, path, expected) in MATRIX {
+    for (method, path, target, expected) in MATRIX {
+        let id = match target {
+            Target::None => "",
+            User => &user,
+            InScope => &inside,
+            OutOfScope => &outside,
+        };
         for (caller_role, want) in CALLERS.iter().zip(expected) {
             // A fresh session per cell: refresh, logout and password change consume theirs.
+            // The enterprise caller belongs to the in-scope enterprise.
             let caller = match caller_role {
+                Some(Role::Enterprise) => Some(
+                    app.signed_in_with(Role::Enterprise, |u| u.enterprise_id = Some(inside.clone())).await,
+                ),
                 Some(role) => Some(app.signed_in(*role).await),
                 None => None,
             };
-            let got = call(&app, method, path, &target, caller.as_ref()).await;
+            let got = call(&app, method, path, id, caller.as_ref()).await;
             if got != *want {
-                failures.push(format!("{method} {path} as {caller_role:?}: got {got}, want {want}"));
+                failures.push(format!("{method} {path} ({target:?}) as {caller_role:?}: got {got}, want {want}"));
             }
         }
     }

@@ -36,7 +36,7 @@ backend_test!(async fn login_returns_a_token_pair_and_the_user(app) {
     for claim in ["sub", "role", "enterprise_id", "region_prefix", "sectors", "iat", "exp", "jti", "iss", "aud"] {
         assert!(claims.get(claim).is_some(), "claim {claim} missing: {claims}");
     }
-    assert_eq!(claims["region_prefix"], "360721");
+    assert_eq!(claims["region_prefix"], "360704");
 
     let me = app.get_as(access, "/api/v1/me").await;
     assert_eq!(me.status, 200);

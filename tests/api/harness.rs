@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 
 use safeloop::auth::{Role, password};
 use safeloop::config::Config;
+use safeloop::registry::enterprise::EnterpriseRow;
 use safeloop::registry::user::{NewUser, UserRow};
 use safeloop::{AppState, app, server};
 
@@ -275,22 +276,64 @@ impl TestApp {
             .await
     }
 
-    /// Puts a user straight into the database (the API needs an admin to make one).
+    /// Puts a user straight into the database (the API needs an admin to make one). Inspectors
+    /// cover 赣县区 (360704), supervisors 赣州市 (3607); an enterprise user gets an enterprise of
+    /// its own in 梅林镇.
     pub fn seed_user(&self, role: Role, username: &str, password: &str) -> UserRow {
+        self.seed_user_with(role, username, password, |_| {})
+    }
+
+    /// `seed_user`, with the row adjusted by `adjust` before it is stored.
+    pub fn seed_user_with(
+        &self,
+        role: Role,
+        username: &str,
+        password: &str,
+        adjust: impl FnOnce(&mut NewUser),
+    ) -> UserRow {
         let mut user = NewUser::admin(username, password::hash(password));
         user.role = role.as_str().to_owned();
         user.display_name = format!("{username} ({})", role.as_str());
         match role {
-            Role::Enterprise => user.enterprise_id = Some(uuid::Uuid::new_v4().to_string()),
             Role::Inspector => {
-                user.region_prefix = Some("360721".into());
+                user.region_prefix = Some("360704".into());
                 user.certificate_no = Some(format!("JX-{username}"));
             }
             Role::Supervisor => user.region_prefix = Some("3607".into()),
-            Role::Admin => {}
+            Role::Enterprise | Role::Admin => {}
+        }
+        adjust(&mut user);
+        if role == Role::Enterprise && user.enterprise_id.is_none() {
+            user.enterprise_id = Some(self.seed_enterprise("360704100", "fireworks", username));
         }
         let mut conn = self.db();
         safeloop::registry::user::insert(&mut conn, &user).expect("seed user")
+    }
+
+    /// Puts an enterprise straight into the database; returns its id.
+    pub fn seed_enterprise(&self, region_code: &str, sector: &str, name: &str) -> String {
+        let id = uuid::Uuid::now_v7().to_string();
+        let now = safeloop::db::now();
+        let row = EnterpriseRow {
+            id: id.clone(),
+            credit_code: unique_credit_code(),
+            credit_code_override_reason: None,
+            name: format!("{name}有限公司"),
+            sector_code: sector.to_owned(),
+            region_code: region_code.to_owned(),
+            address: "工业园区1号".into(),
+            latitude: Some(25.86),
+            longitude: Some(115.0),
+            risk_level: "yellow".into(),
+            contact_name: "安全员".into(),
+            contact_phone: "0797-1234567".into(),
+            above_scale: true,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        safeloop::registry::enterprise::insert(&mut self.db(), &row).expect("seed enterprise");
+        id
     }
 
     /// Signs in and returns the token response.
@@ -312,12 +355,17 @@ impl TestApp {
 
     /// A new user of `role`, signed in.
     pub async fn signed_in(&self, role: Role) -> SignedIn {
+        self.signed_in_with(role, |_| {}).await
+    }
+
+    /// A new user of `role`, adjusted by `adjust`, signed in.
+    pub async fn signed_in_with(&self, role: Role, adjust: impl FnOnce(&mut NewUser)) -> SignedIn {
         let username = format!(
             "{}-{}",
             role.as_str(),
             &uuid::Uuid::new_v4().simple().to_string()[..8]
         );
-        let user = self.seed_user(role, &username, PASSWORD);
+        let user = self.seed_user_with(role, &username, PASSWORD, adjust);
         let tokens = self.login(&username, PASSWORD).await;
         SignedIn {
             id: user.id,
@@ -344,6 +392,26 @@ impl TestApp {
         self.send(TestRequest::default().method(method).uri(path))
             .await
     }
+}
+
+/// A valid credit code nobody else in the test has: random body, computed check character.
+pub fn unique_credit_code() -> String {
+    use safeloop::registry::credit_code::{ALPHABET, check_character};
+    let alphabet: Vec<char> = ALPHABET.chars().collect();
+    let random = uuid::Uuid::new_v4();
+    let body: String = std::iter::once('9')
+        .chain(std::iter::once('1'))
+        .chain("360704".chars())
+        .chain(
+            random
+                .as_bytes()
+                .iter()
+                .take(9)
+                .map(|b| alphabet[*b as usize % 31]),
+        )
+        .collect();
+    let check = check_character(&body).unwrap();
+    format!("{body}{check}")
 }
 
 #[test]

@@ -4,5 +4,6 @@ mod access;
 mod auth;
 mod harness;
 mod platform;
+mod registry;
 mod requests;
 mod users;

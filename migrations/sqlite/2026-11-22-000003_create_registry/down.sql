@@ -1,0 +1,3 @@
+DROP TABLE enterprises;
+DROP TABLE sectors;
+DROP TABLE regions;
