@@ -24,6 +24,8 @@ and the bureau's report figures.\n\nErrors are `application/problem+json` (RFC 9
         (name = "auth", description = "Sign in, tokens, the caller's own account"),
         (name = "users", description = "User administration (admin)"),
         (name = "registry", description = "Regions, sectors and enterprises"),
+        (name = "inspections", description = "Checklists and inspections (检查)"),
+        (name = "hazards", description = "Hidden hazards (隐患) and their closed loop"),
     ),
     modifiers(&BearerAuth)
 )]

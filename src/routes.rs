@@ -4,6 +4,8 @@ use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth;
+use crate::hazard::api as hazard_api;
+use crate::inspection::{api as inspection_api, checklist_api};
 use crate::ops::{fallback, health, metrics};
 use crate::registry::{catalog_api, enterprise_api, user_api};
 
@@ -30,6 +32,17 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(enterprise_api::create_enterprise)
                 .service(enterprise_api::list_enterprises)
                 .service(enterprise_api::get_enterprise)
-                .service(enterprise_api::update_enterprise),
+                .service(enterprise_api::update_enterprise)
+                .service(checklist_api::create_checklist)
+                .service(checklist_api::list_checklists)
+                .service(checklist_api::get_checklist)
+                .service(inspection_api::create_inspection)
+                .service(inspection_api::list_inspections)
+                .service(inspection_api::get_inspection)
+                .service(inspection_api::update_inspection)
+                .service(inspection_api::submit_inspection)
+                .service(hazard_api::create_hazard)
+                .service(hazard_api::list_hazards)
+                .service(hazard_api::get_hazard),
         );
 }

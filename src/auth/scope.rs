@@ -62,6 +62,51 @@ impl Scope {
     }
 }
 
+/// Restricts a boxed diesel query to what a `Scope` may see, inside the SQL. The table names its
+/// row id, enterprise, region and sector columns:
+///
+/// `apply_scope!(query, &scope, enterprise: hazards::enterprise_id, region: hazards::region_code,
+/// sector: hazards::sector_code)`
+#[macro_export]
+macro_rules! apply_scope {
+    ($query:expr, $scope:expr, enterprise: $enterprise:expr, region: $region:expr, sector: $sector:expr) => {{
+        use diesel::prelude::*;
+        use $crate::auth::scope::Scope;
+        let query = $query;
+        match $scope {
+            Scope::All => query,
+            Scope::Nothing => query.filter($enterprise.is_null()),
+            Scope::Enterprise(id) => query.filter($enterprise.eq(id.clone())),
+            Scope::Area {
+                region_prefix,
+                sectors,
+            } => {
+                let query = $crate::apply_region!(query, $region, region_prefix);
+                if sectors.is_empty() {
+                    query
+                } else {
+                    query.filter(
+                        $sector.eq_any($crate::registry::catalog::sector_and_children(sectors)),
+                    )
+                }
+            }
+        }
+    }};
+}
+
+/// Restricts a boxed query to region codes starting with `prefix` (see `region_range`).
+#[macro_export]
+macro_rules! apply_region {
+    ($query:expr, $region:expr, $prefix:expr) => {{
+        let (low, high) = $crate::auth::scope::region_range($prefix);
+        let query = $query.filter($region.ge(low));
+        match high {
+            Some(high) => query.filter($region.lt(high)),
+            None => query,
+        }
+    }};
+}
+
 /// The codes starting with `prefix`, as a half-open range `[low, high)` that a B-tree index
 /// serves on both backends (`LIKE 'p%'` is not indexable under PostgreSQL's usual collations).
 /// `high` is `None` when the prefix is all nines.

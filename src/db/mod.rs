@@ -25,6 +25,15 @@ pub fn now() -> chrono::NaiveDateTime {
         .expect("fewer nanoseconds is valid")
 }
 
+/// A client's time as stored: UTC, truncated to microseconds (PostgreSQL's precision), so
+/// what is answered at once equals what is read back later.
+pub fn stored_time(time: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    use chrono::Timelike;
+    let time = time.naive_utc();
+    time.with_nanosecond(time.nanosecond() / 1_000 * 1_000)
+        .expect("fewer nanoseconds is valid")
+}
+
 /// The diesel backend type of `DbConnection`, for boxed queries.
 pub type DbBackend = <DbConnection as diesel::Connection>::Backend;
 

@@ -79,9 +79,117 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    checklists (id) {
+        id -> Text,
+        sector_code -> Text,
+        name -> Text,
+        created_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    checklist_items (checklist_id, code) {
+        checklist_id -> Text,
+        position -> Integer,
+        code -> Text,
+        text -> Text,
+        legal_basis -> Text,
+        major -> Bool,
+    }
+}
+
+diesel::table! {
+    inspections (id) {
+        id -> Text,
+        enterprise_id -> Text,
+        region_code -> Text,
+        sector_code -> Text,
+        kind -> Text,
+        campaign -> Nullable<Text>,
+        checklist_id -> Nullable<Text>,
+        status -> Text,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        summary -> Text,
+        created_by -> Text,
+        submitted_at -> Nullable<Timestamp>,
+        request_hash -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inspection_officers (inspection_id, user_id) {
+        inspection_id -> Text,
+        user_id -> Text,
+    }
+}
+
+diesel::table! {
+    inspection_results (inspection_id, item_code) {
+        inspection_id -> Text,
+        item_code -> Text,
+        outcome -> Text,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    hazards (id) {
+        id -> Text,
+        inspection_id -> Nullable<Text>,
+        enterprise_id -> Text,
+        region_code -> Text,
+        sector_code -> Text,
+        source -> Text,
+        level -> Text,
+        description -> Text,
+        location -> Nullable<Text>,
+        legal_basis -> Nullable<Text>,
+        checklist_item_code -> Nullable<Text>,
+        deadline -> Timestamp,
+        responsible_person -> Text,
+        measures -> Text,
+        listed_level -> Nullable<Text>,
+        status -> Text,
+        reported_by -> Text,
+        request_hash -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        rectified_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, idem_key) {
+        user_id -> Text,
+        idem_key -> Text,
+        request_hash -> Text,
+        status -> Nullable<Integer>,
+        content_type -> Nullable<Text>,
+        response_body -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(enterprises -> sectors (sector_code));
 diesel::joinable!(enterprises -> regions (region_code));
+diesel::joinable!(checklist_items -> checklists (checklist_id));
+diesel::joinable!(inspections -> enterprises (enterprise_id));
+diesel::joinable!(inspection_officers -> inspections (inspection_id));
+diesel::joinable!(inspection_results -> inspections (inspection_id));
+diesel::joinable!(hazards -> enterprises (enterprise_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_tokens,
@@ -89,4 +197,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     regions,
     sectors,
     enterprises,
+    checklists,
+    checklist_items,
+    inspections,
+    inspection_officers,
+    inspection_results,
+    hazards,
+    idempotency_keys,
 );

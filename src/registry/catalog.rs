@@ -29,6 +29,24 @@ pub struct Sector {
     pub position: i32,
 }
 
+type SectorMatch = diesel::dsl::Or<
+    diesel::dsl::EqAny<sectors::code, Vec<String>>,
+    diesel::dsl::EqAny<sectors::parent_code, Vec<String>>,
+>;
+pub type SectorCodes =
+    diesel::dsl::Select<diesel::dsl::Filter<sectors::table, SectorMatch>, sectors::code>;
+
+/// A subquery: the given sector codes and every sector under them.
+pub fn sector_and_children(codes: &[String]) -> SectorCodes {
+    sectors::table
+        .filter(
+            sectors::code
+                .eq_any(codes.to_vec())
+                .or(sectors::parent_code.eq_any(codes.to_vec())),
+        )
+        .select(sectors::code)
+}
+
 /// The regions directly under `parent`, or the top level when `None`.
 pub fn regions_under(
     conn: &mut DbConnection,

@@ -3,11 +3,12 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::auth::scope::{Scope, region_range};
+use crate::auth::scope::Scope;
 use crate::db::DbConnection;
-use crate::db::schema::{enterprises, sectors};
+use crate::db::schema::enterprises;
 use crate::error::ApiError;
 use crate::pagination::Cursor;
+use crate::registry::catalog::sector_and_children;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = enterprises)]
@@ -53,49 +54,13 @@ type BoxedQuery<'a> = enterprises::BoxedQuery<'a, crate::db::DbBackend>;
 
 /// Restricts a query on enterprises to what `scope` may see, inside the SQL.
 pub fn scoped<'a>(query: BoxedQuery<'a>, scope: &Scope) -> BoxedQuery<'a> {
-    match scope {
-        Scope::All => query,
-        Scope::Nothing => query.filter(enterprises::id.is_null()),
-        Scope::Enterprise(id) => query.filter(enterprises::id.eq(id.clone())),
-        Scope::Area {
-            region_prefix,
-            sectors: codes,
-        } => {
-            let query = in_region(query, region_prefix);
-            if codes.is_empty() {
-                query
-            } else {
-                query.filter(enterprises::sector_code.eq_any(sector_and_children(codes)))
-            }
-        }
-    }
-}
-
-fn in_region<'a>(query: BoxedQuery<'a>, prefix: &str) -> BoxedQuery<'a> {
-    let (low, high) = region_range(prefix);
-    let query = query.filter(enterprises::region_code.ge(low));
-    match high {
-        Some(high) => query.filter(enterprises::region_code.lt(high)),
-        None => query,
-    }
-}
-
-type SectorMatch = diesel::dsl::Or<
-    diesel::dsl::EqAny<sectors::code, Vec<String>>,
-    diesel::dsl::EqAny<sectors::parent_code, Vec<String>>,
->;
-type SectorCodes =
-    diesel::dsl::Select<diesel::dsl::Filter<sectors::table, SectorMatch>, sectors::code>;
-
-/// The given sector codes and every sector under them.
-fn sector_and_children(codes: &[String]) -> SectorCodes {
-    sectors::table
-        .filter(
-            sectors::code
-                .eq_any(codes.to_vec())
-                .or(sectors::parent_code.eq_any(codes.to_vec())),
-        )
-        .select(sectors::code)
+    crate::apply_scope!(
+        query,
+        scope,
+        enterprise: enterprises::id,
+        region: enterprises::region_code,
+        sector: enterprises::sector_code
+    )
 }
 
 /// Filters of the enterprise list.
@@ -137,7 +102,7 @@ pub fn list(
         );
     }
     if let Some(region) = &filter.region {
-        query = in_region(query, region);
+        query = crate::apply_region!(query, enterprises::region_code, region);
     }
     if let Some(risk_level) = &filter.risk_level {
         query = query.filter(enterprises::risk_level.eq(risk_level.clone()));

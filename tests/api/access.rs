@@ -8,6 +8,7 @@ use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 
 use crate::backend_test;
+use crate::fixtures;
 use crate::harness::{PASSWORD, SignedIn, TestApp};
 use safeloop::auth::Role;
 
@@ -20,62 +21,58 @@ const CALLERS: [Option<Role>; 5] = [
     Some(Role::Admin),
 ];
 
-/// What `{id}` stands for in a row.
+/// What `{id}` stands for in a row. "In" targets lie inside every caller's scope (the
+/// enterprise caller's own enterprise); "Out" targets lie in another province.
 #[derive(Debug, Clone, Copy)]
 enum Target {
-    None,
-    /// A user (the user endpoints are admin-only; scope does not apply).
+    NoId,
     User,
-    /// An enterprise inside every caller's scope (the enterprise caller's own).
-    InScope,
-    /// An enterprise in another province: outside every scope but the admin's.
-    OutOfScope,
+    Checklist,
+    InEnterprise,
+    OutEnterprise,
+    InInspection,
+    OutInspection,
+    InHazard,
+    OutHazard,
 }
 
-use Target::{InScope, OutOfScope, User};
+use Target::{
+    Checklist, InEnterprise, InHazard, InInspection, NoId, OutEnterprise, OutHazard, OutInspection,
+    User,
+};
 
 /// (method, path, target, statuses for: anonymous, inspector, enterprise, supervisor, admin).
 const MATRIX: &[(&str, &str, Target, [u16; 5])] = &[
-    ("GET", "/healthz", Target::None, [200, 200, 200, 200, 200]),
-    ("GET", "/readyz", Target::None, [200, 200, 200, 200, 200]),
-    ("GET", "/metrics", Target::None, [200, 200, 200, 200, 200]),
+    ("GET", "/healthz", NoId, [200, 200, 200, 200, 200]),
+    ("GET", "/readyz", NoId, [200, 200, 200, 200, 200]),
+    ("GET", "/metrics", NoId, [200, 200, 200, 200, 200]),
     (
         "POST",
         "/api/v1/auth/login",
-        Target::None,
+        NoId,
         [401, 200, 200, 200, 200],
     ),
     (
         "POST",
         "/api/v1/auth/refresh",
-        Target::None,
+        NoId,
         [401, 200, 200, 200, 200],
     ),
     (
         "POST",
         "/api/v1/auth/logout",
-        Target::None,
+        NoId,
         [204, 204, 204, 204, 204],
     ),
-    ("GET", "/api/v1/me", Target::None, [401, 200, 200, 200, 200]),
+    ("GET", "/api/v1/me", NoId, [401, 200, 200, 200, 200]),
     (
         "POST",
         "/api/v1/me/password",
-        Target::None,
+        NoId,
         [401, 204, 204, 204, 204],
     ),
-    (
-        "POST",
-        "/api/v1/users",
-        Target::None,
-        [401, 403, 403, 403, 201],
-    ),
-    (
-        "GET",
-        "/api/v1/users",
-        Target::None,
-        [401, 403, 403, 403, 200],
-    ),
+    ("POST", "/api/v1/users", NoId, [401, 403, 403, 403, 201]),
+    ("GET", "/api/v1/users", NoId, [401, 403, 403, 403, 200]),
     ("GET", "/api/v1/users/{id}", User, [401, 403, 403, 403, 200]),
     (
         "PATCH",
@@ -83,53 +80,119 @@ const MATRIX: &[(&str, &str, Target, [u16; 5])] = &[
         User,
         [401, 403, 403, 403, 200],
     ),
-    (
-        "GET",
-        "/api/v1/sectors",
-        Target::None,
-        [401, 200, 200, 200, 200],
-    ),
-    (
-        "GET",
-        "/api/v1/regions",
-        Target::None,
-        [401, 200, 200, 200, 200],
-    ),
+    ("GET", "/api/v1/sectors", NoId, [401, 200, 200, 200, 200]),
+    ("GET", "/api/v1/regions", NoId, [401, 200, 200, 200, 200]),
     (
         "POST",
         "/api/v1/enterprises",
-        Target::None,
+        NoId,
         [401, 403, 403, 201, 201],
     ),
     (
         "GET",
         "/api/v1/enterprises",
-        Target::None,
+        NoId,
         [401, 200, 200, 200, 200],
     ),
     (
         "GET",
         "/api/v1/enterprises/{id}",
-        InScope,
+        InEnterprise,
         [401, 200, 200, 200, 200],
     ),
     (
         "GET",
         "/api/v1/enterprises/{id}",
-        OutOfScope,
+        OutEnterprise,
         [401, 404, 404, 404, 200],
     ),
     (
         "PATCH",
         "/api/v1/enterprises/{id}",
-        InScope,
+        InEnterprise,
         [401, 403, 403, 200, 200],
     ),
     (
         "PATCH",
         "/api/v1/enterprises/{id}",
-        OutOfScope,
+        OutEnterprise,
         [401, 403, 403, 404, 200],
+    ),
+    (
+        "POST",
+        "/api/v1/checklists",
+        NoId,
+        [401, 403, 403, 403, 201],
+    ),
+    ("GET", "/api/v1/checklists", NoId, [401, 200, 200, 200, 200]),
+    (
+        "GET",
+        "/api/v1/checklists/{id}",
+        Checklist,
+        [401, 200, 200, 200, 200],
+    ),
+    (
+        "POST",
+        "/api/v1/inspections",
+        NoId,
+        [401, 201, 201, 403, 403],
+    ),
+    (
+        "GET",
+        "/api/v1/inspections",
+        NoId,
+        [401, 200, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/api/v1/inspections/{id}",
+        InInspection,
+        [401, 200, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/api/v1/inspections/{id}",
+        OutInspection,
+        [401, 404, 404, 404, 200],
+    ),
+    // Only the officers of an inspection may change it; the callers here are not among them.
+    (
+        "PATCH",
+        "/api/v1/inspections/{id}",
+        InInspection,
+        [401, 403, 403, 403, 403],
+    ),
+    (
+        "PATCH",
+        "/api/v1/inspections/{id}",
+        OutInspection,
+        [401, 404, 404, 403, 403],
+    ),
+    (
+        "POST",
+        "/api/v1/inspections/{id}/submit",
+        InInspection,
+        [401, 403, 403, 403, 403],
+    ),
+    (
+        "POST",
+        "/api/v1/inspections/{id}/submit",
+        OutInspection,
+        [401, 404, 404, 403, 403],
+    ),
+    ("POST", "/api/v1/hazards", NoId, [401, 201, 201, 201, 403]),
+    ("GET", "/api/v1/hazards", NoId, [401, 200, 200, 200, 200]),
+    (
+        "GET",
+        "/api/v1/hazards/{id}",
+        InHazard,
+        [401, 200, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/api/v1/hazards/{id}",
+        OutHazard,
+        [401, 404, 404, 404, 200],
     ),
 ];
 
@@ -169,7 +232,13 @@ fn every_documented_endpoint_has_a_row() {
     );
 }
 
-fn body_for(method: &str, path: &str, caller: Option<&SignedIn>) -> Option<Value> {
+/// What the bodies refer to.
+struct World {
+    inside: String,
+    partner: String,
+}
+
+fn body_for(method: &str, path: &str, caller: Option<&SignedIn>, world: &World) -> Option<Value> {
     let refresh = caller.map_or("not-a-token", |c| c.refresh.as_str());
     match (method, path) {
         ("POST", "/api/v1/auth/login") => Some(json!({
@@ -193,6 +262,24 @@ fn body_for(method: &str, path: &str, caller: Option<&SignedIn>) -> Option<Value
             "risk_level": "orange", "contact_name": "李工", "contact_phone": "13800000000",
         })),
         ("PATCH", "/api/v1/enterprises/{id}") => Some(json!({"contact_name": "王工"})),
+        ("POST", "/api/v1/checklists") => Some(json!({
+            "sector": "fireworks", "name": "检查表",
+            "items": [{"code": "A1", "text": "t", "legal_basis": "b", "major": false}],
+        })),
+        ("POST", "/api/v1/inspections") => {
+            let self_inspection = caller.is_some_and(|c| c.username.starts_with("enterprise"));
+            let officers: Vec<&str> = match caller {
+                Some(c) if !self_inspection => vec![c.id.as_str(), world.partner.as_str()],
+                _ => vec![],
+            };
+            Some(json!({
+                "id": uuid::Uuid::new_v4(), "enterprise_id": world.inside,
+                "kind": if self_inspection { "self" } else { "routine" }, "officer_ids": officers,
+                "started_at": chrono::Utc::now() - chrono::Duration::minutes(30),
+            }))
+        }
+        ("PATCH", "/api/v1/inspections/{id}") => Some(json!({"summary": "补充记录"})),
+        ("POST", "/api/v1/hazards") => Some(crate::fixtures::hazard_body(&world.inside)),
         _ => None,
     }
 }
@@ -203,12 +290,13 @@ async fn call(
     path: &str,
     target: &str,
     caller: Option<&SignedIn>,
+    world: &World,
 ) -> u16 {
     let uri = path.replace("{id}", target);
     let mut request = TestRequest::default()
         .method(Method::from_bytes(method.as_bytes()).unwrap())
         .uri(&uri);
-    if let Some(body) = body_for(method, path, caller) {
+    if let Some(body) = body_for(method, path, caller, world) {
         request = request.set_json(body);
     }
     if let Some(caller) = caller {
@@ -221,13 +309,30 @@ backend_test!(async fn every_role_gets_the_expected_status_everywhere(app) {
     let user = app.seed_user(Role::Inspector, "the.target", PASSWORD).id;
     let inside = app.seed_enterprise("360704101", "fireworks", "王母渡烟花");
     let outside = app.seed_enterprise("530524100", "fireworks", "昌宁烟花");
+    let admin = app.signed_in(Role::Admin).await;
+    let checklist = fixtures::fireworks_checklist(&app, &admin.access).await;
+    let (lead, partner) = fixtures::inspector_pair(&app, "360704").await;
+    let (far_lead, far_partner) = fixtures::inspector_pair(&app, "530524").await;
+    let in_inspection = fixtures::routine_inspection(&app, &lead, &partner, &inside, None).await;
+    let out_inspection = fixtures::routine_inspection(&app, &far_lead, &far_partner, &outside, None).await;
+    let in_hazard = fixtures::report(&app, &lead.access, &fixtures::hazard_body(&inside)).await;
+    let out_hazard = fixtures::report(&app, &far_lead.access, &fixtures::hazard_body(&outside)).await;
+    let id_of = |v: &Value| v["id"].as_str().unwrap().to_owned();
+    let (in_inspection, out_inspection) = (id_of(&in_inspection), id_of(&out_inspection));
+    let (in_hazard, out_hazard) = (id_of(&in_hazard), id_of(&out_hazard));
+    let world = World { inside: inside.clone(), partner: partner.id.clone() };
     let mut failures = Vec::new();
     for (method, path, target, expected) in MATRIX {
         let id = match target {
-            Target::None => "",
+            NoId => "",
             User => &user,
-            InScope => &inside,
-            OutOfScope => &outside,
+            Checklist => &checklist,
+            InEnterprise => &inside,
+            OutEnterprise => &outside,
+            InInspection => &in_inspection,
+            OutInspection => &out_inspection,
+            InHazard => &in_hazard,
+            OutHazard => &out_hazard,
         };
         for (caller_role, want) in CALLERS.iter().zip(expected) {
             // A fresh session per cell: refresh, logout and password change consume theirs.
@@ -239,7 +344,7 @@ backend_test!(async fn every_role_gets_the_expected_status_everywhere(app) {
                 Some(role) => Some(app.signed_in(*role).await),
                 None => None,
             };
-            let got = call(&app, method, path, id, caller.as_ref()).await;
+            let got = call(&app, method, path, id, caller.as_ref(), &world).await;
             if got != *want {
                 failures.push(format!("{method} {path} ({target:?}) as {caller_role:?}: got {got}, want {want}"));
             }

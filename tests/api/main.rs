@@ -2,7 +2,10 @@
 
 mod access;
 mod auth;
+mod fixtures;
 mod harness;
+mod hazards;
+mod inspections;
 mod platform;
 mod registry;
 mod requests;

@@ -1,0 +1,424 @@
+//! Hazard endpoints: report (idempotent on the client's id), list with the loop's filters, read.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{self, HazardFilter, HazardRow};
+use super::report::{self, HazardLevel, HazardSource, ReportText};
+use crate::AppState;
+use crate::auth::scope::Scope;
+use crate::auth::{AuthUser, Role};
+use crate::conditional;
+use crate::db::{self, DbConnection};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::extract::Json;
+use crate::idempotency::{self, Created};
+use crate::inspection::{checklist, model as inspection_model};
+use crate::pagination::{self, Cursor};
+use crate::registry::enterprise;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateHazard {
+    /// Made by the phone (UUID); sending the same report again returns the stored hazard.
+    pub id: uuid::Uuid,
+    /// The inspection it was found in; a self-inspection for an enterprise's own report.
+    pub inspection_id: Option<uuid::Uuid>,
+    pub enterprise_id: uuid::Uuid,
+    /// Forced to `major` when the checklist item is a major-hazard item.
+    pub level: HazardLevel,
+    pub description: String,
+    /// Where in the plant.
+    pub location: Option<String>,
+    /// The failed checklist item; its legal basis is copied in when `legal_basis` is absent.
+    pub checklist_item_code: Option<String>,
+    pub legal_basis: Option<String>,
+    /// 整改时限: when rectification is due. Must lie ahead.
+    pub deadline: DateTime<Utc>,
+    /// 整改责任人.
+    pub responsible_person: String,
+    /// 整改措施: what must be done.
+    pub measures: String,
+    /// Photos of the hazard, uploaded first.
+    #[serde(default)]
+    pub photo_ids: Vec<uuid::Uuid>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HazardView {
+    pub id: uuid::Uuid,
+    pub inspection_id: Option<uuid::Uuid>,
+    pub enterprise_id: uuid::Uuid,
+    pub sector: String,
+    pub region_code: String,
+    pub source: HazardSource,
+    pub level: HazardLevel,
+    pub description: String,
+    pub location: Option<String>,
+    pub legal_basis: Option<String>,
+    pub checklist_item_code: Option<String>,
+    pub deadline: DateTime<Utc>,
+    pub responsible_person: String,
+    pub measures: String,
+    /// 挂牌督办 level: `county`, `city` or `province`.
+    pub listed_level: Option<String>,
+    /// `open` 待整改, `submitted` 待复查, `verified` 待销号, `closed` 已销号, `cancelled` 已撤销.
+    pub status: String,
+    /// Open and past its deadline (逾期); derived, never stored.
+    pub overdue: bool,
+    /// Under listed supervision, or major and overdue.
+    pub listed: bool,
+    pub reported_by: uuid::Uuid,
+    /// Also sent as `ETag`; send it back in `If-Match` to act on this version.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub rectified_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+fn uuid_of(text: &str) -> uuid::Uuid {
+    text.parse().expect("ids are UUIDs")
+}
+
+impl HazardView {
+    pub fn new(row: HazardRow, now: chrono::NaiveDateTime) -> Self {
+        HazardView {
+            overdue: row.is_overdue(now),
+            listed: row.is_listed(now),
+            id: uuid_of(&row.id),
+            inspection_id: row.inspection_id.as_deref().map(uuid_of),
+            enterprise_id: uuid_of(&row.enterprise_id),
+            sector: row.sector_code,
+            region_code: row.region_code,
+            source: HazardSource::parse(&row.source),
+            level: HazardLevel::parse(&row.level),
+            description: row.description,
+            location: row.location,
+            legal_basis: row.legal_basis,
+            checklist_item_code: row.checklist_item_code,
+            deadline: row.deadline.and_utc(),
+            responsible_person: row.responsible_person,
+            measures: row.measures,
+            listed_level: row.listed_level,
+            status: row.status,
+            reported_by: uuid_of(&row.reported_by),
+            version: row.version,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+            rectified_at: row.rectified_at.map(|t| t.and_utc()),
+            closed_at: row.closed_at.map(|t| t.and_utc()),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HazardQuery {
+    /// `open`, `submitted`, `verified`, `closed` or `cancelled`.
+    pub status: Option<String>,
+    pub level: Option<HazardLevel>,
+    /// Only open hazards past their deadline (or, `false`, the others).
+    pub overdue: Option<bool>,
+    /// Only hazards under listed supervision or major and overdue (or, `false`, the others).
+    pub listed: Option<bool>,
+    pub enterprise_id: Option<uuid::Uuid>,
+    /// A sector code; an umbrella sector includes its children.
+    pub sector: Option<String>,
+    /// A region code prefix.
+    pub region: Option<String>,
+    pub updated_since: Option<DateTime<Utc>>,
+    pub cursor: Option<String>,
+    /// 1-200, default 50.
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HazardPage {
+    pub items: Vec<HazardView>,
+    pub next_cursor: Option<String>,
+    pub server_time: DateTime<Utc>,
+}
+
+const STATUSES: [&str; 5] = ["open", "submitted", "verified", "closed", "cancelled"];
+
+impl HazardQuery {
+    pub fn into_filter(self) -> Result<HazardFilter, ApiError> {
+        if let Some(status) = &self.status
+            && !STATUSES.contains(&status.as_str())
+        {
+            return Err(ApiError::validation(
+                "status",
+                "must be open, submitted, verified, closed or cancelled",
+            ));
+        }
+        Ok(HazardFilter {
+            status: self.status,
+            level: self.level.map(|l| l.as_str().to_owned()),
+            overdue: self.overdue,
+            listed: self.listed,
+            enterprise_id: self.enterprise_id.map(|e| e.to_string()),
+            sector: self.sector,
+            region: self.region,
+            updated_since: self.updated_since.map(|t| t.naive_utc()),
+            after: self.cursor.as_deref().map(Cursor::decode).transpose()?,
+            limit: pagination::limit(self.limit)?,
+        })
+    }
+}
+
+/// Where the report comes from, and what its checklist item says.
+struct Origin {
+    source: HazardSource,
+    level: HazardLevel,
+    legal_basis: Option<String>,
+}
+
+fn origin(
+    conn: &mut DbConnection,
+    caller: &AuthUser,
+    scope: &Scope,
+    body: &CreateHazard,
+) -> Result<Origin, ApiError> {
+    let mut origin = Origin {
+        source: HazardSource::of(caller.role, None),
+        level: body.level,
+        legal_basis: body.legal_basis.clone(),
+    };
+    let Some(inspection_id) = body.inspection_id else {
+        if body.checklist_item_code.is_some() {
+            return Err(ApiError::validation(
+                "checklist_item_code",
+                "needs the inspection whose checklist it is from",
+            ));
+        }
+        return Ok(origin);
+    };
+    let inspection = inspection_model::find_in_scope(conn, scope, &inspection_id.to_string())
+        .map_err(|_| ApiError::validation("inspection_id", "is not an inspection you can see"))?
+        .row;
+    if inspection.enterprise_id != body.enterprise_id.to_string() {
+        return Err(ApiError::validation(
+            "inspection_id",
+            "is an inspection of another enterprise",
+        ));
+    }
+    let is_self = inspection.kind == "self";
+    if caller.role == Role::Enterprise && !is_self {
+        return Err(ApiError::validation(
+            "inspection_id",
+            "an enterprise reports from its own self-inspections",
+        ));
+    }
+    origin.source = HazardSource::of(caller.role, Some(is_self));
+    if let Some(code) = &body.checklist_item_code {
+        let items = match &inspection.checklist_id {
+            Some(checklist_id) => checklist::items_of(conn, checklist_id)?,
+            None => Vec::new(),
+        };
+        let item = items
+            .into_iter()
+            .find(|item| &item.code == code)
+            .ok_or_else(|| {
+                ApiError::validation(
+                    "checklist_item_code",
+                    "is not an item of the inspection's checklist",
+                )
+            })?;
+        if item.major {
+            origin.level = HazardLevel::Major;
+        }
+        origin.legal_basis = origin.legal_basis.or(Some(item.legal_basis));
+    }
+    Ok(origin)
+}
+
+fn report_hazard(
+    conn: &mut DbConnection,
+    caller: &AuthUser,
+    body: CreateHazard,
+    hash: String,
+) -> Result<Created<HazardRow>, ApiError> {
+    let id = body.id.to_string();
+    let scope = Scope::of(caller);
+    if let Some(existing) = model::find_any(conn, &id)? {
+        return replay(conn, &scope, existing, &hash);
+    }
+    let now = Utc::now();
+    let text = ReportText {
+        description: &body.description,
+        location: body.location.as_deref(),
+        responsible_person: &body.responsible_person,
+        measures: &body.measures,
+        legal_basis: body.legal_basis.as_deref(),
+        deadline: body.deadline,
+    };
+    let errors = report::field_errors(&text, now);
+    if !errors.is_empty() {
+        let detail = errors
+            .iter()
+            .map(|e| format!("`{}` {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(ApiError::Validation { detail, errors });
+    }
+    // Photo evidence is not stored yet, so no id can name an uploaded photo.
+    if !body.photo_ids.is_empty() {
+        return Err(ApiError::Validation {
+            detail: "`photo_ids[0]` is not a photo you uploaded".into(),
+            errors: vec![FieldError::new(
+                "photo_ids[0]",
+                "is not a photo you uploaded",
+            )],
+        });
+    }
+    let enterprise = enterprise::find_in_scope(conn, &scope, &body.enterprise_id.to_string())
+        .map_err(|_| ApiError::validation("enterprise_id", "is not an enterprise you can see"))?;
+    let origin = origin(conn, caller, &scope, &body)?;
+    let now = db::now();
+    let row = HazardRow {
+        id: id.clone(),
+        inspection_id: body.inspection_id.map(|i| i.to_string()),
+        enterprise_id: enterprise.id,
+        region_code: enterprise.region_code,
+        sector_code: enterprise.sector_code,
+        source: origin.source.as_str().to_owned(),
+        level: origin.level.as_str().to_owned(),
+        description: body.description.trim().to_owned(),
+        location: body.location.map(|l| l.trim().to_owned()),
+        legal_basis: origin.legal_basis,
+        checklist_item_code: body.checklist_item_code,
+        deadline: db::stored_time(body.deadline),
+        responsible_person: body.responsible_person.trim().to_owned(),
+        measures: body.measures.trim().to_owned(),
+        listed_level: None,
+        status: "open".into(),
+        reported_by: caller.id.to_string(),
+        request_hash: hash.clone(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        rectified_at: None,
+        closed_at: None,
+    };
+    match model::insert(conn, &row) {
+        Ok(()) => Ok(Created::New(row)),
+        Err(e) if idempotency::is_unique_violation(&e) => match model::find_any(conn, &id)? {
+            Some(existing) => replay(conn, &scope, existing, &hash),
+            None => Err(e.into()),
+        },
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn replay(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    existing: HazardRow,
+    hash: &str,
+) -> Result<Created<HazardRow>, ApiError> {
+    let visible = model::find_in_scope(conn, scope, &existing.id).is_ok();
+    idempotency::replay_or_conflict(&existing.request_hash, hash, visible)?;
+    Ok(Created::Replayed(existing))
+}
+
+/// Report a hazard; it starts `open` (待整改). Idempotent on `id`.
+#[utoipa::path(
+    tag = "hazards",
+    request_body = CreateHazard,
+    responses(
+        (status = 201, body = HazardView),
+        (status = 200, description = "the same report was already stored", body = HazardView),
+        (status = 409, description = "the id belongs to a different hazard", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/hazards")]
+pub async fn create_hazard(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    Json(body): Json<CreateHazard>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Inspector, Role::Enterprise, Role::Supervisor])?;
+    let hash = idempotency::request_hash(&body);
+    let created = db::run(&state.pool, move |conn| {
+        report_hazard(conn, &caller, body, hash)
+    })
+    .await?;
+    let now = db::now();
+    Ok(match created {
+        Created::New(row) => HttpResponse::Created()
+            .insert_header((header::LOCATION, format!("/api/v1/hazards/{}", row.id)))
+            .insert_header((header::ETAG, conditional::etag(row.version)))
+            .json(HazardView::new(row, now)),
+        Created::Replayed(row) => HttpResponse::Ok()
+            .insert_header((header::ETAG, conditional::etag(row.version)))
+            .json(HazardView::new(row, now)),
+    })
+}
+
+/// Hazards in the caller's scope, newest first.
+#[utoipa::path(tag = "hazards", params(HazardQuery), responses((status = 200, body = HazardPage)), security(("bearer" = [])))]
+#[get("/hazards")]
+pub async fn list_hazards(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: web::Query<HazardQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = query.into_inner().into_filter()?;
+    let limit = filter.limit;
+    let server_time = pagination::server_time();
+    let now = db::now();
+    let scope = Scope::of(&caller);
+    let rows = db::run(&state.pool, move |conn| {
+        model::list(conn, &scope, &filter, now)
+    })
+    .await?;
+    let (rows, next_cursor) = pagination::finish(rows, limit, |h| Cursor {
+        at: h.created_at,
+        id: h.id.clone(),
+    });
+    Ok(HttpResponse::Ok().json(HazardPage {
+        items: rows
+            .into_iter()
+            .map(|row| HazardView::new(row, now))
+            .collect(),
+        next_cursor,
+        server_time,
+    }))
+}
+
+/// One hazard in the caller's scope; `ETag` is its version.
+#[utoipa::path(
+    tag = "hazards",
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = HazardView), (status = 304), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
+#[get("/hazards/{id}")]
+pub async fn get_hazard(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    req: HttpRequest,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().to_string();
+    let scope = Scope::of(&caller);
+    let row = db::run(&state.pool, move |conn| {
+        model::find_in_scope(conn, &scope, &id)
+    })
+    .await?;
+    let etag = conditional::etag(row.version);
+    if conditional::not_modified(&req, row.version) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish());
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag))
+        .json(HazardView::new(row, db::now())))
+}
