@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod hazard;
 pub mod idempotency;
+pub mod idempotency_key;
 pub mod ids;
 pub mod inspection;
 pub mod openapi;
@@ -122,6 +123,7 @@ pub fn app(
         .configure(routes::configure)
         .into_app()
         .default_service(web::to(ops::fallback::unmatched))
+        .wrap(from_fn(idempotency_key::middleware))
         .wrap(from_fn(ops::metrics::middleware))
         .wrap(from_fn(ops::request_context::middleware))
         .wrap(TracingLogger::default())

@@ -5,6 +5,7 @@ mod auth;
 mod fixtures;
 mod harness;
 mod hazards;
+mod idempotency_keys;
 mod inspections;
 mod platform;
 mod registry;
