@@ -48,6 +48,22 @@ pub struct ExtraTokenKey {
     pub source: String,
 }
 
+/// An S3-compatible photo store; present when `S3_ENDPOINT` is set.
+#[derive(Debug, Clone)]
+pub struct S3Settings {
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: SecretString,
+}
+
+impl S3Settings {
+    pub fn secret_access_key(&self) -> &str {
+        self.secret_access_key.expose_secret()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub environment: Environment,
@@ -68,6 +84,12 @@ pub struct Config {
     pub json_limit_bytes: usize,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
+    /// Where photos are stored: S3 when set, else `$SAFELOOP_DATA_DIR/objects`.
+    pub s3: Option<S3Settings>,
+    /// Largest photo accepted, in bytes.
+    pub photo_max_bytes: usize,
+    /// Largest photo accepted, in pixels (width × height), checked before decoding.
+    pub photo_max_pixels: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -154,6 +176,9 @@ impl Config {
             },
             json_limit_bytes: parse(&lookup, "SAFELOOP_JSON_LIMIT_BYTES", "1048576")?,
             trust_forwarded_for: parse(&lookup, "SAFELOOP_TRUST_FORWARDED_FOR", "false")?,
+            s3: s3_settings(&lookup)?,
+            photo_max_bytes: parse(&lookup, "SAFELOOP_PHOTO_MAX_BYTES", "20971520")?,
+            photo_max_pixels: parse(&lookup, "SAFELOOP_PHOTO_MAX_PIXELS", "50000000")?,
         })
     }
 
@@ -168,6 +193,24 @@ impl Config {
     pub fn token_secret_bytes(&self) -> &[u8] {
         self.token_secret.expose_secret().as_bytes()
     }
+}
+
+fn s3_settings(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<S3Settings>, ConfigError> {
+    let Some(endpoint) = lookup("S3_ENDPOINT") else {
+        return Ok(None);
+    };
+    let required = |name: &str| {
+        lookup(name).ok_or_else(|| ConfigError(format!("{name} must be set when S3_ENDPOINT is")))
+    };
+    Ok(Some(S3Settings {
+        endpoint,
+        bucket: required("S3_BUCKET")?,
+        region: lookup("S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+        access_key_id: required("S3_ACCESS_KEY_ID")?,
+        secret_access_key: SecretString::from(required("S3_SECRET_ACCESS_KEY")?),
+    }))
 }
 
 fn token_algorithm(name: Option<&str>) -> Result<jsonwebtoken::Algorithm, ConfigError> {
@@ -253,6 +296,29 @@ mod tests {
         assert!(with(&[prod, ("SAFELOOP_TOKEN_SECRET", "short")]).is_err());
         let long = "x".repeat(MIN_PRODUCTION_SECRET_BYTES);
         assert!(with(&[prod, ("SAFELOOP_TOKEN_SECRET", &long)]).is_ok());
+    }
+
+    #[test]
+    fn s3_needs_its_bucket_and_keys() {
+        assert!(with(&[]).unwrap().s3.is_none());
+        let err = with(&[("S3_ENDPOINT", "http://127.0.0.1:9000")]).unwrap_err();
+        assert!(err.to_string().contains("S3_BUCKET"), "{err}");
+        let config = with(&[
+            ("S3_ENDPOINT", "http://127.0.0.1:9000"),
+            ("S3_BUCKET", "evidence"),
+            ("S3_ACCESS_KEY_ID", "ak"),
+            ("S3_SECRET_ACCESS_KEY", "sk"),
+        ])
+        .unwrap();
+        let s3 = config.s3.unwrap();
+        assert_eq!(
+            (s3.bucket.as_str(), s3.region.as_str()),
+            ("evidence", "us-east-1")
+        );
+        assert!(
+            !format!("{s3:?}").contains("\"sk\""),
+            "the secret is not printed"
+        );
     }
 
     #[test]

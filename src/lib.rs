@@ -8,6 +8,7 @@ pub mod conditional;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod evidence;
 pub mod extract;
 pub mod hazard;
 pub mod idempotency;
@@ -37,6 +38,7 @@ use crate::auth::token::TokenKeys;
 use crate::config::{Config, ConfigError};
 use crate::db::DbPool;
 use crate::error::ApiError;
+use crate::evidence::store::Store;
 use crate::ops::fallback::RouteIndex;
 use crate::ops::metrics::Metrics;
 
@@ -47,8 +49,13 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub tokens: Arc<TokenKeys>,
     pub metrics: Arc<Metrics>,
+    /// Where photo bytes live.
+    pub store: Store,
     /// Bounds concurrent argon2 work (19 MiB each) to the cores.
     password_hashing: Arc<Semaphore>,
+    /// Bounds concurrent image decoding to the cores, so a burst of uploads cannot starve the
+    /// rest.
+    image_work: Arc<Semaphore>,
 }
 
 impl AppState {
@@ -57,10 +64,20 @@ impl AppState {
         Ok(AppState {
             pool,
             tokens: Arc::new(TokenKeys::from_config(&config)?),
+            store: Store::from_config(&config).map_err(ConfigError)?,
+            image_work: Arc::new(Semaphore::new(cores)),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             password_hashing: Arc::new(Semaphore::new(cores)),
         })
+    }
+
+    /// Waits for a turn at image decoding; hold it while the decode runs.
+    pub async fn image_permit(&self) -> SemaphorePermit<'_> {
+        self.image_work
+            .acquire()
+            .await
+            .expect("the semaphore is never closed")
     }
 
     /// Waits for a turn at password hashing; hold it while the hash runs.

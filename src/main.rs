@@ -44,6 +44,8 @@ enum AdminCommand {
         #[arg(long, value_enum)]
         role: Role,
     },
+    /// Remove photos never attached to a record within 24 hours (also runs hourly when serving).
+    GcPhotos,
     /// Import or rename regions from a CSV file with a header and `code,name[,parent_code]` rows.
     ImportRegions { file: std::path::PathBuf },
 }
@@ -68,6 +70,11 @@ fn main() -> ExitCode {
         Command::Admin {
             command: AdminCommand::ImportRegions { file },
         } => import_regions(&config, &file),
+        Command::Admin {
+            command: AdminCommand::GcPhotos,
+        } => server::collect_photos_once(config).map(|removed| {
+            println!("removed {removed} unattached photos");
+        }),
         Command::Openapi => unreachable!("handled above"),
     };
     match result {

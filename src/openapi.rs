@@ -26,6 +26,7 @@ and the bureau's report figures.\n\nErrors are `application/problem+json` (RFC 9
         (name = "registry", description = "Regions, sectors and enterprises"),
         (name = "inspections", description = "Checklists and inspections (检查)"),
         (name = "hazards", description = "Hidden hazards (隐患) and their closed loop"),
+        (name = "photos", description = "Photo evidence"),
     ),
     modifiers(&BearerAuth)
 )]

@@ -4,6 +4,7 @@ use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth;
+use crate::evidence::api as photo_api;
 use crate::hazard::api as hazard_api;
 use crate::inspection::{api as inspection_api, checklist_api};
 use crate::ops::{fallback, health, metrics};
@@ -43,6 +44,10 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(inspection_api::submit_inspection)
                 .service(hazard_api::create_hazard)
                 .service(hazard_api::list_hazards)
-                .service(hazard_api::get_hazard),
+                .service(hazard_api::get_hazard)
+                .service(photo_api::upload_photo)
+                .service(photo_api::get_photo)
+                .service(photo_api::photo_content)
+                .service(photo_api::photo_thumbnail),
         );
 }

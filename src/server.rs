@@ -66,6 +66,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     }
     let bind = config.bind;
     let state = AppState::new(pool, config).map_err(|e| e.to_string())?;
+    actix_web::rt::spawn(collect_photos_hourly(state.clone()));
     tracing::info!(%bind, "safeloop listening; docs at http://{bind}/docs/");
     HttpServer::new(move || app(state.clone()))
         .bind(bind)
@@ -74,4 +75,26 @@ pub async fn serve(config: Config) -> Result<(), String> {
         .run()
         .await
         .map_err(|e| format!("server: {e}"))
+}
+
+/// Removes photos never attached within a day, once an hour.
+async fn collect_photos_hourly(state: AppState) {
+    let mut ticks = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        ticks.tick().await;
+        match crate::evidence::ingest::collect_garbage(&state).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "unattached photos removed"),
+            Err(error) => tracing::warn!(%error, "photo cleanup failed; will retry"),
+        }
+    }
+}
+
+/// `safeloop admin gc-photos`: the hourly cleanup, once, now.
+pub fn collect_photos_once(config: Config) -> Result<usize, String> {
+    let pool = prepare_database(&config)?;
+    let state = AppState::new(pool, config).map_err(|e| e.to_string())?;
+    actix_web::rt::System::new()
+        .block_on(crate::evidence::ingest::collect_garbage(&state))
+        .map_err(|e| e.to_string())
 }

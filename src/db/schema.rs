@@ -182,6 +182,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    photos (id) {
+        id -> Text,
+        sha256 -> Text,
+        storage_key -> Text,
+        thumbnail_key -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        width -> Integer,
+        height -> Integer,
+        purpose -> Text,
+        exif_captured_at -> Nullable<Timestamp>,
+        exif_latitude -> Nullable<Double>,
+        exif_longitude -> Nullable<Double>,
+        exif_orientation -> Nullable<Integer>,
+        camera_make -> Nullable<Text>,
+        camera_model -> Nullable<Text>,
+        declared_captured_at -> Nullable<Timestamp>,
+        declared_latitude -> Nullable<Double>,
+        declared_longitude -> Nullable<Double>,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
+        attached_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    hazard_photos (hazard_id, photo_id) {
+        hazard_id -> Text,
+        photo_id -> Text,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(enterprises -> sectors (sector_code));
 diesel::joinable!(enterprises -> regions (region_code));
@@ -190,6 +223,8 @@ diesel::joinable!(inspections -> enterprises (enterprise_id));
 diesel::joinable!(inspection_officers -> inspections (inspection_id));
 diesel::joinable!(inspection_results -> inspections (inspection_id));
 diesel::joinable!(hazards -> enterprises (enterprise_id));
+diesel::joinable!(hazard_photos -> hazards (hazard_id));
+diesel::joinable!(hazard_photos -> photos (photo_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_tokens,
@@ -204,4 +239,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     inspection_results,
     hazards,
     idempotency_keys,
+    photos,
+    hazard_photos,
 );

@@ -3,6 +3,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
+use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -13,7 +14,9 @@ use crate::auth::scope::Scope;
 use crate::auth::{AuthUser, Role};
 use crate::conditional;
 use crate::db::{self, DbConnection};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, Problem};
+use crate::evidence::api::PhotoView;
+use crate::evidence::model as photo_model;
 use crate::extract::Json;
 use crate::idempotency::{self, Created};
 use crate::inspection::{checklist, model as inspection_model};
@@ -78,6 +81,9 @@ pub struct HazardView {
     pub updated_at: DateTime<Utc>,
     pub rectified_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// The photos attached to it (in single-hazard answers; lists leave them out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub photos: Option<Vec<PhotoView>>,
 }
 
 fn uuid_of(text: &str) -> uuid::Uuid {
@@ -111,7 +117,19 @@ impl HazardView {
             updated_at: row.updated_at.and_utc(),
             rectified_at: row.rectified_at.map(|t| t.and_utc()),
             closed_at: row.closed_at.map(|t| t.and_utc()),
+            photos: None,
         }
+    }
+
+    /// The hazard with its photos.
+    pub fn with_photos(
+        row: HazardRow,
+        photos: Vec<photo_model::PhotoRow>,
+        now: chrono::NaiveDateTime,
+    ) -> Self {
+        let mut view = HazardView::new(row, now);
+        view.photos = Some(photos.into_iter().map(PhotoView::from).collect());
+        view
     }
 }
 
@@ -265,15 +283,11 @@ fn report_hazard(
             .join("; ");
         return Err(ApiError::Validation { detail, errors });
     }
-    // Photo evidence is not stored yet, so no id can name an uploaded photo.
-    if !body.photo_ids.is_empty() {
-        return Err(ApiError::Validation {
-            detail: "`photo_ids[0]` is not a photo you uploaded".into(),
-            errors: vec![FieldError::new(
-                "photo_ids[0]",
-                "is not a photo you uploaded",
-            )],
-        });
+    if body.photo_ids.len() > MAX_PHOTOS {
+        return Err(ApiError::validation(
+            "photo_ids",
+            format!("at most {MAX_PHOTOS} photos"),
+        ));
     }
     let enterprise = enterprise::find_in_scope(conn, &scope, &body.enterprise_id.to_string())
         .map_err(|_| ApiError::validation("enterprise_id", "is not an enterprise you can see"))?;
@@ -304,15 +318,43 @@ fn report_hazard(
         rectified_at: None,
         closed_at: None,
     };
-    match model::insert(conn, &row) {
+    let photo_ids: Vec<String> = body.photo_ids.iter().map(|p| p.to_string()).collect();
+    let stored = conn.transaction(|conn| {
+        model::insert(conn, &row).map_err(|e| {
+            if idempotency::is_unique_violation(&e) {
+                ApiError::Conflict {
+                    code: ID_TAKEN,
+                    detail: String::new(),
+                }
+            } else {
+                e.into()
+            }
+        })?;
+        photo_model::attach(
+            conn,
+            caller,
+            &row.id,
+            &photo_ids,
+            &["hazard", "site"],
+            "photo_ids",
+        )
+    });
+    match stored {
         Ok(()) => Ok(Created::New(row)),
-        Err(e) if idempotency::is_unique_violation(&e) => match model::find_any(conn, &id)? {
+        // Another try of the same report won the race.
+        Err(ApiError::Conflict { code: ID_TAKEN, .. }) => match model::find_any(conn, &id)? {
             Some(existing) => replay(conn, &scope, existing, &hash),
-            None => Err(e.into()),
+            None => Err(ApiError::internal("hazard id taken but not found")),
         },
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     }
 }
+
+/// Marks the insert losing a race on the client's id, inside the transaction.
+const ID_TAKEN: &str = "id_taken";
+
+/// Photos a report may carry.
+const MAX_PHOTOS: usize = 20;
 
 fn replay(
     conn: &mut DbConnection,
@@ -345,8 +387,12 @@ pub async fn create_hazard(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Inspector, Role::Enterprise, Role::Supervisor])?;
     let hash = idempotency::request_hash(&body);
-    let created = db::run(&state.pool, move |conn| {
-        report_hazard(conn, &caller, body, hash)
+    let (created, photos) = db::run(&state.pool, move |conn| {
+        let created = report_hazard(conn, &caller, body, hash)?;
+        let id = match &created {
+            Created::New(row) | Created::Replayed(row) => row.id.clone(),
+        };
+        Ok((created, photo_model::of_hazard(conn, &id)?))
     })
     .await?;
     let now = db::now();
@@ -354,10 +400,10 @@ pub async fn create_hazard(
         Created::New(row) => HttpResponse::Created()
             .insert_header((header::LOCATION, format!("/api/v1/hazards/{}", row.id)))
             .insert_header((header::ETAG, conditional::etag(row.version)))
-            .json(HazardView::new(row, now)),
+            .json(HazardView::with_photos(row, photos, now)),
         Created::Replayed(row) => HttpResponse::Ok()
             .insert_header((header::ETAG, conditional::etag(row.version)))
-            .json(HazardView::new(row, now)),
+            .json(HazardView::with_photos(row, photos, now)),
     })
 }
 
@@ -408,8 +454,10 @@ pub async fn get_hazard(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().to_string();
     let scope = Scope::of(&caller);
-    let row = db::run(&state.pool, move |conn| {
-        model::find_in_scope(conn, &scope, &id)
+    let (row, photos) = db::run(&state.pool, move |conn| {
+        let row = model::find_in_scope(conn, &scope, &id)?;
+        let photos = photo_model::of_hazard(conn, &id)?;
+        Ok((row, photos))
     })
     .await?;
     let etag = conditional::etag(row.version);
@@ -420,5 +468,5 @@ pub async fn get_hazard(
     }
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag))
-        .json(HazardView::new(row, db::now())))
+        .json(HazardView::with_photos(row, photos, db::now())))
 }

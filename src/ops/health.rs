@@ -22,7 +22,8 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
-/// The database answers a query; a load balancer should send traffic here only then.
+/// The database answers a query and the photo store answers; a load balancer should send
+/// traffic here only then.
 #[utoipa::path(
     tag = "operations",
     responses(
@@ -38,5 +39,6 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
             .map_err(ApiError::database_unavailable)
     })
     .await?;
+    state.store.check().await?;
     Ok(HttpResponse::Ok().json(Health { status: "ready" }))
 }

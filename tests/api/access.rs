@@ -34,166 +34,62 @@ enum Target {
     OutInspection,
     InHazard,
     OutHazard,
+    InPhoto,
+    OutPhoto,
 }
 
 use Target::{
-    Checklist, InEnterprise, InHazard, InInspection, NoId, OutEnterprise, OutHazard, OutInspection,
-    User,
+    Checklist, InEnterprise, InHazard, InInspection, InPhoto, NoId, OutEnterprise, OutHazard,
+    OutInspection, OutPhoto, User,
 };
 
 /// (method, path, target, statuses for: anonymous, inspector, enterprise, supervisor, admin).
+#[rustfmt::skip]
 const MATRIX: &[(&str, &str, Target, [u16; 5])] = &[
-    ("GET", "/healthz", NoId, [200, 200, 200, 200, 200]),
-    ("GET", "/readyz", NoId, [200, 200, 200, 200, 200]),
-    ("GET", "/metrics", NoId, [200, 200, 200, 200, 200]),
-    (
-        "POST",
-        "/api/v1/auth/login",
-        NoId,
-        [401, 200, 200, 200, 200],
-    ),
-    (
-        "POST",
-        "/api/v1/auth/refresh",
-        NoId,
-        [401, 200, 200, 200, 200],
-    ),
-    (
-        "POST",
-        "/api/v1/auth/logout",
-        NoId,
-        [204, 204, 204, 204, 204],
-    ),
-    ("GET", "/api/v1/me", NoId, [401, 200, 200, 200, 200]),
-    (
-        "POST",
-        "/api/v1/me/password",
-        NoId,
-        [401, 204, 204, 204, 204],
-    ),
-    ("POST", "/api/v1/users", NoId, [401, 403, 403, 403, 201]),
-    ("GET", "/api/v1/users", NoId, [401, 403, 403, 403, 200]),
-    ("GET", "/api/v1/users/{id}", User, [401, 403, 403, 403, 200]),
-    (
-        "PATCH",
-        "/api/v1/users/{id}",
-        User,
-        [401, 403, 403, 403, 200],
-    ),
-    ("GET", "/api/v1/sectors", NoId, [401, 200, 200, 200, 200]),
-    ("GET", "/api/v1/regions", NoId, [401, 200, 200, 200, 200]),
-    (
-        "POST",
-        "/api/v1/enterprises",
-        NoId,
-        [401, 403, 403, 201, 201],
-    ),
-    (
-        "GET",
-        "/api/v1/enterprises",
-        NoId,
-        [401, 200, 200, 200, 200],
-    ),
-    (
-        "GET",
-        "/api/v1/enterprises/{id}",
-        InEnterprise,
-        [401, 200, 200, 200, 200],
-    ),
-    (
-        "GET",
-        "/api/v1/enterprises/{id}",
-        OutEnterprise,
-        [401, 404, 404, 404, 200],
-    ),
-    (
-        "PATCH",
-        "/api/v1/enterprises/{id}",
-        InEnterprise,
-        [401, 403, 403, 200, 200],
-    ),
-    (
-        "PATCH",
-        "/api/v1/enterprises/{id}",
-        OutEnterprise,
-        [401, 403, 403, 404, 200],
-    ),
-    (
-        "POST",
-        "/api/v1/checklists",
-        NoId,
-        [401, 403, 403, 403, 201],
-    ),
-    ("GET", "/api/v1/checklists", NoId, [401, 200, 200, 200, 200]),
-    (
-        "GET",
-        "/api/v1/checklists/{id}",
-        Checklist,
-        [401, 200, 200, 200, 200],
-    ),
-    (
-        "POST",
-        "/api/v1/inspections",
-        NoId,
-        [401, 201, 201, 403, 403],
-    ),
-    (
-        "GET",
-        "/api/v1/inspections",
-        NoId,
-        [401, 200, 200, 200, 200],
-    ),
-    (
-        "GET",
-        "/api/v1/inspections/{id}",
-        InInspection,
-        [401, 200, 200, 200, 200],
-    ),
-    (
-        "GET",
-        "/api/v1/inspections/{id}",
-        OutInspection,
-        [401, 404, 404, 404, 200],
-    ),
+    ("GET",   "/healthz",                        NoId,          [200, 200, 200, 200, 200]),
+    ("GET",   "/readyz",                         NoId,          [200, 200, 200, 200, 200]),
+    ("GET",   "/metrics",                        NoId,          [200, 200, 200, 200, 200]),
+    ("POST",  "/api/v1/auth/login",              NoId,          [401, 200, 200, 200, 200]),
+    ("POST",  "/api/v1/auth/refresh",            NoId,          [401, 200, 200, 200, 200]),
+    ("POST",  "/api/v1/auth/logout",             NoId,          [204, 204, 204, 204, 204]),
+    ("GET",   "/api/v1/me",                      NoId,          [401, 200, 200, 200, 200]),
+    ("POST",  "/api/v1/me/password",             NoId,          [401, 204, 204, 204, 204]),
+    ("POST",  "/api/v1/users",                   NoId,          [401, 403, 403, 403, 201]),
+    ("GET",   "/api/v1/users",                   NoId,          [401, 403, 403, 403, 200]),
+    ("GET",   "/api/v1/users/{id}",              User,          [401, 403, 403, 403, 200]),
+    ("PATCH", "/api/v1/users/{id}",              User,          [401, 403, 403, 403, 200]),
+    ("GET",   "/api/v1/sectors",                 NoId,          [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/regions",                 NoId,          [401, 200, 200, 200, 200]),
+    ("POST",  "/api/v1/enterprises",             NoId,          [401, 403, 403, 201, 201]),
+    ("GET",   "/api/v1/enterprises",             NoId,          [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/enterprises/{id}",        InEnterprise,  [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/enterprises/{id}",        OutEnterprise, [401, 404, 404, 404, 200]),
+    ("PATCH", "/api/v1/enterprises/{id}",        InEnterprise,  [401, 403, 403, 200, 200]),
+    ("PATCH", "/api/v1/enterprises/{id}",        OutEnterprise, [401, 403, 403, 404, 200]),
+    ("POST",  "/api/v1/checklists",              NoId,          [401, 403, 403, 403, 201]),
+    ("GET",   "/api/v1/checklists",              NoId,          [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/checklists/{id}",         Checklist,     [401, 200, 200, 200, 200]),
+    ("POST",  "/api/v1/inspections",             NoId,          [401, 201, 201, 403, 403]),
+    ("GET",   "/api/v1/inspections",             NoId,          [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/inspections/{id}",        InInspection,  [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/inspections/{id}",        OutInspection, [401, 404, 404, 404, 200]),
     // Only the officers of an inspection may change it; the callers here are not among them.
-    (
-        "PATCH",
-        "/api/v1/inspections/{id}",
-        InInspection,
-        [401, 403, 403, 403, 403],
-    ),
-    (
-        "PATCH",
-        "/api/v1/inspections/{id}",
-        OutInspection,
-        [401, 404, 404, 403, 403],
-    ),
-    (
-        "POST",
-        "/api/v1/inspections/{id}/submit",
-        InInspection,
-        [401, 403, 403, 403, 403],
-    ),
-    (
-        "POST",
-        "/api/v1/inspections/{id}/submit",
-        OutInspection,
-        [401, 404, 404, 403, 403],
-    ),
-    ("POST", "/api/v1/hazards", NoId, [401, 201, 201, 201, 403]),
-    ("GET", "/api/v1/hazards", NoId, [401, 200, 200, 200, 200]),
-    (
-        "GET",
-        "/api/v1/hazards/{id}",
-        InHazard,
-        [401, 200, 200, 200, 200],
-    ),
-    (
-        "GET",
-        "/api/v1/hazards/{id}",
-        OutHazard,
-        [401, 404, 404, 404, 200],
-    ),
+    ("PATCH", "/api/v1/inspections/{id}",        InInspection,  [401, 403, 403, 403, 403]),
+    ("PATCH", "/api/v1/inspections/{id}",        OutInspection, [401, 404, 404, 403, 403]),
+    ("POST",  "/api/v1/inspections/{id}/submit", InInspection,  [401, 403, 403, 403, 403]),
+    ("POST",  "/api/v1/inspections/{id}/submit", OutInspection, [401, 404, 404, 403, 403]),
+    ("POST",  "/api/v1/hazards",                 NoId,          [401, 201, 201, 201, 403]),
+    ("GET",   "/api/v1/hazards",                 NoId,          [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/hazards/{id}",            InHazard,      [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/hazards/{id}",            OutHazard,     [401, 404, 404, 404, 200]),
+    ("POST",  "/api/v1/photos",                  NoId,          [401, 201, 201, 201, 201]),
+    // Photos attached to the in-scope and the out-of-scope hazard.
+    ("GET",   "/api/v1/photos/{id}",             InPhoto,       [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/photos/{id}",             OutPhoto,      [401, 404, 404, 404, 200]),
+    ("GET",   "/api/v1/photos/{id}/content",     InPhoto,       [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/photos/{id}/content",     OutPhoto,      [401, 404, 404, 404, 200]),
+    ("GET",   "/api/v1/photos/{id}/thumbnail",   InPhoto,       [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/photos/{id}/thumbnail",   OutPhoto,      [401, 404, 404, 404, 200]),
 ];
 
 #[test]
@@ -296,7 +192,11 @@ async fn call(
     let mut request = TestRequest::default()
         .method(Method::from_bytes(method.as_bytes()).unwrap())
         .uri(&uri);
-    if let Some(body) = body_for(method, path, caller, world) {
+    if (method, path) == ("POST", "/api/v1/photos") {
+        request =
+            crate::photos::upload_request(&crate::photos::phone_jpeg(1), &[("purpose", "site")])
+                .method(Method::POST);
+    } else if let Some(body) = body_for(method, path, caller, world) {
         request = request.set_json(body);
     }
     if let Some(caller) = caller {
@@ -313,11 +213,19 @@ backend_test!(async fn every_role_gets_the_expected_status_everywhere(app) {
     let checklist = fixtures::fireworks_checklist(&app, &admin.access).await;
     let (lead, partner) = fixtures::inspector_pair(&app, "360704").await;
     let (far_lead, far_partner) = fixtures::inspector_pair(&app, "530524").await;
+    let id_of = |v: &Value| v["id"].as_str().unwrap().to_owned();
     let in_inspection = fixtures::routine_inspection(&app, &lead, &partner, &inside, None).await;
     let out_inspection = fixtures::routine_inspection(&app, &far_lead, &far_partner, &outside, None).await;
-    let in_hazard = fixtures::report(&app, &lead.access, &fixtures::hazard_body(&inside)).await;
-    let out_hazard = fixtures::report(&app, &far_lead.access, &fixtures::hazard_body(&outside)).await;
-    let id_of = |v: &Value| v["id"].as_str().unwrap().to_owned();
+    let with_photo = |enterprise: &str, photo: &Value| {
+        let mut body = fixtures::hazard_body(enterprise);
+        body["photo_ids"] = serde_json::json!([photo["id"]]);
+        body
+    };
+    let in_photo = crate::photos::upload(&app, &lead.access, &crate::photos::phone_jpeg(2), "hazard").await.json();
+    let out_photo = crate::photos::upload(&app, &far_lead.access, &crate::photos::phone_jpeg(3), "hazard").await.json();
+    let in_hazard = fixtures::report(&app, &lead.access, &with_photo(&inside, &in_photo)).await;
+    let out_hazard = fixtures::report(&app, &far_lead.access, &with_photo(&outside, &out_photo)).await;
+    let (in_photo, out_photo) = (id_of(&in_photo), id_of(&out_photo));
     let (in_inspection, out_inspection) = (id_of(&in_inspection), id_of(&out_inspection));
     let (in_hazard, out_hazard) = (id_of(&in_hazard), id_of(&out_hazard));
     let world = World { inside: inside.clone(), partner: partner.id.clone() };
@@ -333,6 +241,8 @@ backend_test!(async fn every_role_gets_the_expected_status_everywhere(app) {
             OutInspection => &out_inspection,
             InHazard => &in_hazard,
             OutHazard => &out_hazard,
+            InPhoto => &in_photo,
+            OutPhoto => &out_photo,
         };
         for (caller_role, want) in CALLERS.iter().zip(expected) {
             // A fresh session per cell: refresh, logout and password change consume theirs.

@@ -383,6 +383,11 @@ impl TestApp {
         TestApp::from_state(AppState::new(pool, config).unwrap(), None, self.backend).await
     }
 
+    /// The directory of the test's SQLite file and local photos.
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.data_dir.clone()
+    }
+
     /// A pooled connection for checks made behind the API's back.
     pub fn db(&self) -> safeloop::db::DbPooledConnection {
         self.state.pool.get().expect("a test connection")

@@ -1,0 +1,2 @@
+DROP TABLE hazard_photos;
+DROP TABLE photos;

@@ -1,0 +1,344 @@
+//! Photo endpoints: multipart upload, metadata, original and thumbnail.
+
+use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use futures_util::StreamExt;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::ingest::{self, Declared, PURPOSES};
+use super::model::{self, PhotoRow};
+use crate::AppState;
+use crate::auth::AuthUser;
+use crate::db;
+use crate::error::{ApiError, Problem};
+
+/// What the photo's own EXIF says.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExifView {
+    /// Camera local time (EXIF carries no zone).
+    pub captured_at: Option<NaiveDateTime>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub orientation: Option<i32>,
+    pub camera_make: Option<String>,
+    pub camera_model: Option<String>,
+}
+
+/// What the phone declared when uploading, shown beside the EXIF so a reviewer can compare.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeclaredView {
+    pub captured_at: Option<DateTime<Utc>>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PhotoView {
+    pub id: uuid::Uuid,
+    /// Of the original bytes, which are kept unchanged.
+    pub sha256: String,
+    pub content_type: String,
+    pub size: i64,
+    pub width: i32,
+    pub height: i32,
+    /// `site`, `hazard`, `rectification` or `verification`.
+    pub purpose: String,
+    pub exif: ExifView,
+    pub declared: DeclaredView,
+    pub uploaded_by: uuid::Uuid,
+    pub uploaded_at: DateTime<Utc>,
+    /// When it became evidence of a record; it can no longer be deleted.
+    pub attached_at: Option<DateTime<Utc>>,
+    pub content_url: String,
+    pub thumbnail_url: String,
+}
+
+impl From<PhotoRow> for PhotoView {
+    fn from(row: PhotoRow) -> Self {
+        PhotoView {
+            content_url: format!("/api/v1/photos/{}/content", row.id),
+            thumbnail_url: format!("/api/v1/photos/{}/thumbnail", row.id),
+            id: row.id.parse().expect("photo ids are UUIDs"),
+            sha256: row.sha256,
+            content_type: row.content_type,
+            size: row.size,
+            width: row.width,
+            height: row.height,
+            purpose: row.purpose,
+            exif: ExifView {
+                captured_at: row.exif_captured_at,
+                latitude: row.exif_latitude,
+                longitude: row.exif_longitude,
+                orientation: row.exif_orientation,
+                camera_make: row.camera_make,
+                camera_model: row.camera_model,
+            },
+            declared: DeclaredView {
+                captured_at: row.declared_captured_at.map(|t| t.and_utc()),
+                latitude: row.declared_latitude,
+                longitude: row.declared_longitude,
+            },
+            uploaded_by: row.uploaded_by.parse().expect("user ids are UUIDs"),
+            uploaded_at: row.uploaded_at.and_utc(),
+            attached_at: row.attached_at.map(|t| t.and_utc()),
+        }
+    }
+}
+
+/// The multipart form of an upload, for the OpenAPI document.
+#[derive(ToSchema)]
+#[allow(
+    dead_code,
+    reason = "describes the multipart form; the handler reads the stream"
+)]
+pub struct PhotoUpload {
+    /// The image: JPEG, PNG or WebP, at most 20 MiB.
+    #[schema(format = Binary, content_media_type = "application/octet-stream")]
+    file: String,
+    /// `site`, `hazard`, `rectification` or `verification`.
+    purpose: String,
+    /// When the phone says it took the photo (RFC 3339).
+    captured_at: Option<DateTime<Utc>>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+}
+
+const MAX_TEXT_FIELD: usize = 1024;
+
+/// Reads the form, holding at most `max_bytes` of the file: past that the upload stops at once.
+async fn read_form(
+    mut form: Multipart,
+    max_bytes: usize,
+) -> Result<(Vec<u8>, String, Declared), ApiError> {
+    let mut file: Option<Vec<u8>> = None;
+    let mut purpose = None;
+    let mut declared = Declared::default();
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(|e| ApiError::BadRequest {
+            code: "malformed_multipart",
+            detail: e.to_string(),
+        })?;
+        let name = field.name().unwrap_or("").to_owned();
+        let limit = if name == "file" {
+            max_bytes
+        } else {
+            MAX_TEXT_FIELD
+        };
+        let mut data = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| ApiError::BadRequest {
+                code: "malformed_multipart",
+                detail: e.to_string(),
+            })?;
+            if data.len() + chunk.len() > limit {
+                return Err(if name == "file" {
+                    ApiError::PayloadTooLarge(format!("the photo is larger than {max_bytes} bytes"))
+                } else {
+                    ApiError::validation(name, "is too long")
+                });
+            }
+            data.extend_from_slice(&chunk);
+        }
+        let text = || {
+            String::from_utf8(data.clone())
+                .map_err(|_| ApiError::validation(name.clone(), "is not UTF-8 text"))
+        };
+        match name.as_str() {
+            "file" => file = Some(data),
+            "purpose" => purpose = Some(text()?),
+            "captured_at" => {
+                let value = text()?;
+                declared.captured_at = Some(
+                    DateTime::parse_from_rfc3339(value.trim())
+                        .map_err(|_| {
+                            ApiError::validation("captured_at", "must be an RFC 3339 time")
+                        })?
+                        .with_timezone(&Utc),
+                );
+            }
+            "latitude" | "longitude" => {
+                let value: f64 = text()?
+                    .trim()
+                    .parse()
+                    .map_err(|_| ApiError::validation(name.clone(), "must be a number"))?;
+                let bound = if name == "latitude" { 90.0 } else { 180.0 };
+                if !(-bound..=bound).contains(&value) {
+                    return Err(ApiError::validation(
+                        name,
+                        format!("must be within ±{bound}"),
+                    ));
+                }
+                if name == "latitude" {
+                    declared.latitude = Some(value);
+                } else {
+                    declared.longitude = Some(value);
+                }
+            }
+            other => {
+                return Err(ApiError::validation(
+                    other,
+                    "is not a field of a photo upload",
+                ));
+            }
+        }
+    }
+    let file = file
+        .filter(|f| !f.is_empty())
+        .ok_or_else(|| ApiError::validation("file", "is required"))?;
+    let purpose = purpose.ok_or_else(|| ApiError::validation("purpose", "is required"))?;
+    if !PURPOSES.contains(&purpose.as_str()) {
+        return Err(ApiError::validation(
+            "purpose",
+            "must be site, hazard, rectification or verification",
+        ));
+    }
+    if declared.latitude.is_some() != declared.longitude.is_some() {
+        return Err(ApiError::validation(
+            "latitude",
+            "give both latitude and longitude, or neither",
+        ));
+    }
+    Ok((file, purpose, declared))
+}
+
+/// Upload a photo (multipart/form-data). The bytes are kept as sent; format, size, EXIF and a
+/// thumbnail are read from them. Attach it to a record by its id afterwards.
+#[utoipa::path(
+    tag = "photos",
+    request_body(content = PhotoUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, body = PhotoView),
+        (status = 413, description = "over the size or pixel limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "not JPEG, PNG or WebP (HEIC included)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "the photo store is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/photos")]
+pub async fn upload_photo(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    req: HttpRequest,
+    form: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let is_multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !is_multipart {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the photo as multipart/form-data".into(),
+        ));
+    }
+    let (file, purpose, declared) = read_form(form, state.config.photo_max_bytes).await?;
+    let photo = ingest::ingest(&state, caller.id, &purpose, declared, file.into()).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/photos/{}", photo.id)))
+        .json(PhotoView::from(photo)))
+}
+
+async fn visible(state: &AppState, caller: AuthUser, id: uuid::Uuid) -> Result<PhotoRow, ApiError> {
+    let id = id.to_string();
+    db::run(&state.pool, move |conn| {
+        model::find_visible(conn, &caller, &id)
+    })
+    .await
+}
+
+/// A photo's metadata: EXIF and the phone's declared values side by side.
+#[utoipa::path(
+    tag = "photos",
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = PhotoView), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
+#[get("/photos/{id}")]
+pub async fn get_photo(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let photo = visible(&state, caller, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(PhotoView::from(photo)))
+}
+
+async fn serve(
+    state: &AppState,
+    req: &HttpRequest,
+    key: &str,
+    content_type: &str,
+    etag: String,
+) -> Result<HttpResponse, ApiError> {
+    let cached = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let mut response = if cached {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "private, max-age=86400, immutable"));
+    if cached {
+        return Ok(response.finish());
+    }
+    let bytes = state.store.get(key).await?;
+    Ok(response.content_type(content_type).body(bytes))
+}
+
+/// The original bytes, exactly as uploaded. `ETag` is their SHA-256.
+#[utoipa::path(
+    tag = "photos",
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, description = "the image", content_type = "image/*"), (status = 304), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
+#[get("/photos/{id}/content")]
+pub async fn photo_content(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    req: HttpRequest,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let photo = visible(&state, caller, id.into_inner()).await?;
+    serve(
+        &state,
+        &req,
+        &photo.storage_key,
+        &photo.content_type,
+        format!("\"{}\"", photo.sha256),
+    )
+    .await
+}
+
+/// The 320 px JPEG thumbnail, upright.
+#[utoipa::path(
+    tag = "photos",
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, description = "a JPEG", content_type = "image/jpeg"), (status = 304), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
+#[get("/photos/{id}/thumbnail")]
+pub async fn photo_thumbnail(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    req: HttpRequest,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let photo = visible(&state, caller, id.into_inner()).await?;
+    serve(
+        &state,
+        &req,
+        &photo.thumbnail_key,
+        "image/jpeg",
+        format!("\"{}-thumbnail\"", photo.sha256),
+    )
+    .await
+}

@@ -1,0 +1,167 @@
+//! The upload pipeline: inspect -> store original and thumbnail -> record. If recording fails,
+//! the objects this upload wrote are removed again, unless another photo shares them.
+
+use actix_web::web::Bytes;
+use chrono::{DateTime, Utc};
+
+use super::inspect::{self, InspectError};
+use super::model::{self, PhotoRow};
+use super::store;
+use crate::AppState;
+use crate::db;
+use crate::error::ApiError;
+use crate::ids::UserId;
+
+/// What the phone says about a photo, kept beside what the photo says about itself.
+#[derive(Debug, Clone, Default)]
+pub struct Declared {
+    pub captured_at: Option<DateTime<Utc>>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+pub const PURPOSES: [&str; 4] = ["site", "hazard", "rectification", "verification"];
+
+impl From<InspectError> for ApiError {
+    fn from(error: InspectError) -> Self {
+        match error {
+            InspectError::Unsupported(message) => ApiError::UnsupportedMediaType(message),
+            InspectError::TooManyPixels { .. } => ApiError::PayloadTooLarge(error.to_string()),
+            InspectError::Corrupt(_) => ApiError::validation("file", error.to_string()),
+        }
+    }
+}
+
+/// Inspects, stores and records one photo.
+pub async fn ingest(
+    state: &AppState,
+    uploader: UserId,
+    purpose: &str,
+    declared: Declared,
+    bytes: Bytes,
+) -> Result<PhotoRow, ApiError> {
+    let budget = state.config.photo_max_pixels;
+    let inspected = {
+        let _permit = state.image_permit().await;
+        let input = bytes.clone();
+        actix_web::web::block(move || inspect::inspect(&input, budget))
+            .await
+            .map_err(ApiError::internal)??
+    };
+    let original_key = store::original_key(&inspected.sha256);
+    let thumbnail_key = store::thumbnail_key(&inspected.sha256);
+    let mut guard = WrittenObjects {
+        state: state.clone(),
+        sha256: inspected.sha256.clone(),
+        keys: Vec::new(),
+    };
+    if state
+        .store
+        .put_new(&original_key, bytes.clone(), inspected.content_type)
+        .await?
+    {
+        guard.keys.push(original_key.clone());
+    }
+    if state
+        .store
+        .put_new(
+            &thumbnail_key,
+            Bytes::from(inspected.thumbnail),
+            "image/jpeg",
+        )
+        .await?
+    {
+        guard.keys.push(thumbnail_key.clone());
+    }
+    let row = PhotoRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        sha256: inspected.sha256,
+        storage_key: original_key,
+        thumbnail_key,
+        content_type: inspected.content_type.to_owned(),
+        size: bytes.len() as i64,
+        width: inspected.width as i32,
+        height: inspected.height as i32,
+        purpose: purpose.to_owned(),
+        exif_captured_at: inspected.exif.captured_at,
+        exif_latitude: inspected.exif.latitude,
+        exif_longitude: inspected.exif.longitude,
+        exif_orientation: inspected.exif.orientation.map(|o| o as i32),
+        camera_make: inspected.exif.camera_make,
+        camera_model: inspected.exif.camera_model,
+        declared_captured_at: declared.captured_at.map(db::stored_time),
+        declared_latitude: declared.latitude,
+        declared_longitude: declared.longitude,
+        uploaded_by: uploader.to_string(),
+        uploaded_at: db::now(),
+        attached_at: None,
+    };
+    let stored = row.clone();
+    db::run(&state.pool, move |conn| model::insert(conn, &stored)).await?;
+    guard.keys.clear();
+    Ok(row)
+}
+
+/// Objects written by an upload that has not been recorded yet; removed if it never is
+/// (and no other photo came to use them meanwhile).
+struct WrittenObjects {
+    state: AppState,
+    sha256: String,
+    keys: Vec<String>,
+}
+
+impl Drop for WrittenObjects {
+    fn drop(&mut self) {
+        if self.keys.is_empty() {
+            return;
+        }
+        let state = self.state.clone();
+        let sha = self.sha256.clone();
+        let keys = std::mem::take(&mut self.keys);
+        actix_web::rt::spawn(async move {
+            let in_use = db::run(&state.pool, move |conn| model::hash_in_use(conn, &sha)).await;
+            if !matches!(in_use, Ok(false)) {
+                return;
+            }
+            for key in keys {
+                if let Err(error) = state.store.delete(&key).await {
+                    tracing::warn!(%key, %error, "could not remove the object of a failed upload");
+                }
+            }
+        });
+    }
+}
+
+/// Removes photos never attached within 24 hours, and their objects when no other photo uses
+/// them. Returns how many photos went.
+pub async fn collect_garbage(state: &AppState) -> Result<usize, ApiError> {
+    let cutoff = db::now() - chrono::Duration::hours(24);
+    let stale = db::run(&state.pool, move |conn| {
+        model::unattached_before(conn, cutoff)
+    })
+    .await?;
+    let mut removed = 0;
+    for photo in stale {
+        let (id, sha) = (photo.id.clone(), photo.sha256.clone());
+        let orphaned = db::run(&state.pool, move |conn| {
+            use diesel::Connection;
+            conn.transaction(|conn| {
+                if !model::delete_unattached(conn, &id)? {
+                    return Ok(None);
+                }
+                Ok(Some(!model::hash_in_use(conn, &sha)?))
+            })
+        })
+        .await?;
+        match orphaned {
+            None => continue,
+            Some(true) => {
+                state.store.delete(&photo.storage_key).await?;
+                state.store.delete(&photo.thumbnail_key).await?;
+            }
+            Some(false) => {}
+        }
+        removed += 1;
+    }
+    Ok(removed)
+}

@@ -1,0 +1,10 @@
+//! Photo evidence: inspect (sniff, dimensions, EXIF, thumbnail), store (local disk or S3),
+//! record, and serve to those who may see it. The original bytes are kept unchanged.
+
+pub mod api;
+pub mod ingest;
+pub mod inspect;
+mod local;
+pub mod model;
+mod s3;
+pub mod store;
