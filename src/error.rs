@@ -42,6 +42,9 @@ pub struct Problem {
     pub code: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For `transition_not_allowed`: the actions the caller may take now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_actions: Option<Vec<String>>,
     /// The request id, also sent as `X-Request-Id`; quote it when reporting a problem.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
@@ -75,6 +78,12 @@ pub enum ApiError {
     },
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// A hazard action not allowed from its status for this caller; `allowed` lists what is.
+    #[error("{detail}")]
+    TransitionRefused {
+        detail: String,
+        allowed: Vec<String>,
+    },
     #[error("{0}")]
     PreconditionFailed(String),
     #[error("{0}")]
@@ -123,6 +132,7 @@ impl ApiError {
             | ApiError::Conflict { code, .. }
             | ApiError::Unauthenticated { code, .. } => code,
             ApiError::Validation { .. } => "validation_failed",
+            ApiError::TransitionRefused { .. } => "transition_not_allowed",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::NoRoute(_) => "route_not_found",
@@ -153,7 +163,7 @@ impl ResponseError for ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) | ApiError::NoRoute(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Conflict { .. } | ApiError::TransitionRefused { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -172,7 +182,26 @@ impl ResponseError for ApiError {
             }
             other => other.to_string(),
         };
-        let mut response = problem_response(status, self.code(), detail, self.field_errors());
+        let mut response = match self {
+            ApiError::TransitionRefused { allowed, .. } => {
+                let detail = format!(
+                    "{detail}; allowed now: {}",
+                    if allowed.is_empty() {
+                        "nothing".into()
+                    } else {
+                        allowed.join(", ")
+                    }
+                );
+                problem_with(
+                    status,
+                    self.code(),
+                    detail,
+                    Vec::new(),
+                    Some(allowed.clone()),
+                )
+            }
+            _ => problem_response(status, self.code(), detail, self.field_errors()),
+        };
         let headers = response.headers_mut();
         match self {
             ApiError::Unauthenticated { .. } => {
@@ -199,7 +228,18 @@ pub fn problem_response(
     detail: String,
     errors: Vec<FieldError>,
 ) -> HttpResponse {
+    problem_with(status, code, detail, errors, None)
+}
+
+fn problem_with(
+    status: StatusCode,
+    code: &str,
+    detail: String,
+    errors: Vec<FieldError>,
+    allowed_actions: Option<Vec<String>>,
+) -> HttpResponse {
     let problem = Problem {
+        allowed_actions,
         problem_type: format!("urn:safeloop:problem:{code}"),
         title: status.canonical_reason().unwrap_or("Error").to_owned(),
         status: status.as_u16(),

@@ -215,6 +215,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    hazard_events (hazard_id, sequence) {
+        hazard_id -> Text,
+        sequence -> Integer,
+        actor_id -> Text,
+        actor_role -> Text,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        note -> Nullable<Text>,
+        photo_ids -> Text,
+        detail -> Nullable<Text>,
+        at -> Timestamp,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(enterprises -> sectors (sector_code));
 diesel::joinable!(enterprises -> regions (region_code));
@@ -224,6 +242,7 @@ diesel::joinable!(inspection_officers -> inspections (inspection_id));
 diesel::joinable!(inspection_results -> inspections (inspection_id));
 diesel::joinable!(hazards -> enterprises (enterprise_id));
 diesel::joinable!(hazard_photos -> hazards (hazard_id));
+diesel::joinable!(hazard_events -> hazards (hazard_id));
 diesel::joinable!(hazard_photos -> photos (photo_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -241,4 +260,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     photos,
     hazard_photos,
+    hazard_events,
 );

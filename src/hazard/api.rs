@@ -337,7 +337,27 @@ fn report_hazard(
             &photo_ids,
             &["hazard", "site"],
             "photo_ids",
-        )
+        )?;
+        // The record starts with the report, its facts in the chain.
+        let detail = serde_json::json!({
+            "level": row.level, "deadline": row.deadline.and_utc(), "description": row.description,
+            "enterprise_id": row.enterprise_id, "source": row.source,
+        });
+        super::events::append(
+            conn,
+            super::events::NewEvent {
+                hazard_id: &row.id,
+                actor_id: &row.reported_by,
+                actor_role: caller.role.as_str(),
+                action: "report",
+                from_status: None,
+                to_status: "open",
+                note: None,
+                photo_ids: &photo_ids,
+                detail: Some(detail.to_string()),
+            },
+        )?;
+        Ok(())
     });
     match stored {
         Ok(()) => Ok(Created::New(row)),

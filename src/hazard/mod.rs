@@ -1,5 +1,10 @@
 //! Hidden hazards (隐患) and their closed loop: report, rectify, re-check, close.
+//! Start with `workflow.rs`: the loop in one pure function, with its diagram.
 
 pub mod api;
+pub mod events;
+pub mod loop_api;
 pub mod model;
 pub mod report;
+pub mod transitions;
+pub mod workflow;

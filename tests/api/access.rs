@@ -82,6 +82,13 @@ const MATRIX: &[(&str, &str, Target, [u16; 5])] = &[
     ("GET",   "/api/v1/hazards",                 NoId,          [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/hazards/{id}",            InHazard,      [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/hazards/{id}",            OutHazard,     [401, 404, 404, 404, 200]),
+    ("GET",   "/api/v1/hazards/{id}/events",     InHazard,      [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/hazards/{id}/events",     OutHazard,     [401, 404, 404, 404, 200]),
+    ("GET",   "/api/v1/hazards/{id}/events/verify", InHazard,   [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/hazards/{id}/events/verify", OutHazard,  [401, 404, 404, 404, 200]),
+    // Cancelling: only a supervisor in scope; the others are refused by the loop (409).
+    ("POST",  "/api/v1/hazards/{id}/transitions", OutHazard,    [401, 404, 404, 404, 409]),
+    ("POST",  "/api/v1/hazards/{id}/transitions", InHazard,     [401, 409, 409, 200, 409]),
     ("POST",  "/api/v1/photos",                  NoId,          [401, 201, 201, 201, 201]),
     // Photos attached to the in-scope and the out-of-scope hazard.
     ("GET",   "/api/v1/photos/{id}",             InPhoto,       [401, 200, 200, 200, 200]),
@@ -176,6 +183,9 @@ fn body_for(method: &str, path: &str, caller: Option<&SignedIn>, world: &World) 
         }
         ("PATCH", "/api/v1/inspections/{id}") => Some(json!({"summary": "补充记录"})),
         ("POST", "/api/v1/hazards") => Some(crate::fixtures::hazard_body(&world.inside)),
+        ("POST", "/api/v1/hazards/{id}/transitions") => {
+            Some(json!({"action": "cancel", "note": "重复登记"}))
+        }
         _ => None,
     }
 }

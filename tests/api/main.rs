@@ -2,6 +2,7 @@
 
 mod access;
 mod auth;
+mod closed_loop;
 mod fixtures;
 mod harness;
 mod hazards;
