@@ -5,7 +5,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth;
 use crate::evidence::api as photo_api;
-use crate::hazard::{api as hazard_api, loop_api};
+use crate::hazard::{api as hazard_api, loop_api, supervision_api};
 use crate::inspection::{api as inspection_api, checklist_api};
 use crate::ops::{fallback, health, metrics};
 use crate::registry::{catalog_api, enterprise_api, user_api};
@@ -48,6 +48,9 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(loop_api::transition)
                 .service(loop_api::list_events)
                 .service(loop_api::verify_events)
+                .service(supervision_api::request_extension)
+                .service(supervision_api::decide_extension)
+                .service(supervision_api::set_listing)
                 .service(photo_api::upload_photo)
                 .service(photo_api::get_photo)
                 .service(photo_api::photo_content)

@@ -233,6 +233,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    extension_requests (id) {
+        id -> Text,
+        hazard_id -> Text,
+        requested_deadline -> Timestamp,
+        reason -> Text,
+        requested_by -> Text,
+        requested_at -> Timestamp,
+        decision -> Nullable<Text>,
+        decision_note -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(enterprises -> sectors (sector_code));
 diesel::joinable!(enterprises -> regions (region_code));
@@ -243,6 +258,7 @@ diesel::joinable!(inspection_results -> inspections (inspection_id));
 diesel::joinable!(hazards -> enterprises (enterprise_id));
 diesel::joinable!(hazard_photos -> hazards (hazard_id));
 diesel::joinable!(hazard_events -> hazards (hazard_id));
+diesel::joinable!(extension_requests -> hazards (hazard_id));
 diesel::joinable!(hazard_photos -> photos (photo_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -261,4 +277,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     photos,
     hazard_photos,
     hazard_events,
+    extension_requests,
 );

@@ -6,5 +6,7 @@ pub mod events;
 pub mod loop_api;
 pub mod model;
 pub mod report;
+pub mod supervision;
+pub mod supervision_api;
 pub mod transitions;
 pub mod workflow;

@@ -36,11 +36,13 @@ enum Target {
     OutHazard,
     InPhoto,
     OutPhoto,
+    InExtension,
+    OutExtension,
 }
 
 use Target::{
-    Checklist, InEnterprise, InHazard, InInspection, InPhoto, NoId, OutEnterprise, OutHazard,
-    OutInspection, OutPhoto, User,
+    Checklist, InEnterprise, InExtension, InHazard, InInspection, InPhoto, NoId, OutEnterprise,
+    OutExtension, OutHazard, OutInspection, OutPhoto, User,
 };
 
 /// (method, path, target, statuses for: anonymous, inspector, enterprise, supervisor, admin).
@@ -86,6 +88,12 @@ const MATRIX: &[(&str, &str, Target, [u16; 5])] = &[
     ("GET",   "/api/v1/hazards/{id}/events",     OutHazard,     [401, 404, 404, 404, 200]),
     ("GET",   "/api/v1/hazards/{id}/events/verify", InHazard,   [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/hazards/{id}/events/verify", OutHazard,  [401, 404, 404, 404, 200]),
+    ("POST",  "/api/v1/hazards/{id}/extensions", InHazard,      [401, 403, 201, 403, 403]),
+    ("POST",  "/api/v1/hazards/{id}/extensions", OutHazard,     [401, 403, 404, 403, 403]),
+    ("POST",  "/api/v1/extensions/{id}/decision", InExtension,  [401, 403, 403, 200, 403]),
+    ("POST",  "/api/v1/extensions/{id}/decision", OutExtension, [401, 403, 403, 404, 403]),
+    ("POST",  "/api/v1/hazards/{id}/listing",    InHazard,      [401, 403, 403, 200, 403]),
+    ("POST",  "/api/v1/hazards/{id}/listing",    OutHazard,     [401, 403, 403, 404, 403]),
     // Cancelling: only a supervisor in scope; the others are refused by the loop (409).
     ("POST",  "/api/v1/hazards/{id}/transitions", OutHazard,    [401, 404, 404, 404, 409]),
     ("POST",  "/api/v1/hazards/{id}/transitions", InHazard,     [401, 409, 409, 200, 409]),
@@ -186,6 +194,15 @@ fn body_for(method: &str, path: &str, caller: Option<&SignedIn>, world: &World) 
         ("POST", "/api/v1/hazards/{id}/transitions") => {
             Some(json!({"action": "cancel", "note": "重复登记"}))
         }
+        ("POST", "/api/v1/hazards/{id}/extensions") => Some(json!({
+            "requested_deadline": chrono::Utc::now() + chrono::Duration::days(30), "reason": "设备到货延迟",
+        })),
+        ("POST", "/api/v1/extensions/{id}/decision") => {
+            Some(json!({"approve": true, "note": "同意延期"}))
+        }
+        ("POST", "/api/v1/hazards/{id}/listing") => {
+            Some(json!({"level": "county", "note": "县级挂牌督办"}))
+        }
         _ => None,
     }
 }
@@ -236,6 +253,26 @@ backend_test!(async fn every_role_gets_the_expected_status_everywhere(app) {
     let in_hazard = fixtures::report(&app, &lead.access, &with_photo(&inside, &in_photo)).await;
     let out_hazard = fixtures::report(&app, &far_lead.access, &with_photo(&outside, &out_photo)).await;
     let (in_photo, out_photo) = (id_of(&in_photo), id_of(&out_photo));
+    // Pending extension requests on two more hazards, for the decision rows.
+    let far = outside.clone();
+    let far_manager = app.signed_in_with(Role::Enterprise, |u| u.enterprise_id = Some(far)).await;
+    let near = inside.clone();
+    let near_manager = app.signed_in_with(Role::Enterprise, |u| u.enterprise_id = Some(near)).await;
+    let extension = |hazard: Value, manager: &crate::harness::SignedIn| {
+        let path = format!("/api/v1/hazards/{}/extensions", hazard["id"].as_str().unwrap());
+        let token = manager.access.clone();
+        let app = &app;
+        async move {
+            let body = json!({"requested_deadline": chrono::Utc::now() + chrono::Duration::days(20), "reason": "停产检修"});
+            let created = app.post_as(&token, &path, &body).await;
+            assert_eq!(created.status, 201, "{}", created.json());
+            created.json()["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let second_inside = fixtures::report(&app, &lead.access, &fixtures::hazard_body(&inside)).await;
+    let second_outside = fixtures::report(&app, &far_lead.access, &fixtures::hazard_body(&outside)).await;
+    let in_extension = extension(second_inside, &near_manager).await;
+    let out_extension = extension(second_outside, &far_manager).await;
     let (in_inspection, out_inspection) = (id_of(&in_inspection), id_of(&out_inspection));
     let (in_hazard, out_hazard) = (id_of(&in_hazard), id_of(&out_hazard));
     let world = World { inside: inside.clone(), partner: partner.id.clone() };
@@ -253,6 +290,8 @@ backend_test!(async fn every_role_gets_the_expected_status_everywhere(app) {
             OutHazard => &out_hazard,
             InPhoto => &in_photo,
             OutPhoto => &out_photo,
+            InExtension => &in_extension,
+            OutExtension => &out_extension,
         };
         for (caller_role, want) in CALLERS.iter().zip(expected) {
             // A fresh session per cell: refresh, logout and password change consume theirs.

@@ -13,4 +13,5 @@ mod platform;
 mod registry;
 mod requests;
 mod s3_server;
+mod supervision;
 mod users;

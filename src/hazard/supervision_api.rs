@@ -1,0 +1,151 @@
+//! Endpoints for extensions (延期申请) and listed supervision (挂牌督办).
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::api::HazardView;
+use super::supervision::{self, ExtensionRow, ListedLevel};
+use crate::AppState;
+use crate::auth::AuthUser;
+use crate::conditional;
+use crate::db;
+use crate::error::{ApiError, Problem};
+use crate::extract::Json;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionRequest {
+    /// Later than the current deadline.
+    pub requested_deadline: DateTime<Utc>,
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionDecision {
+    pub approve: bool,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListingRequest {
+    /// `county`, `city` or `province`; `null` lifts listed supervision.
+    pub level: Option<ListedLevel>,
+    pub note: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExtensionView {
+    pub id: uuid::Uuid,
+    pub hazard_id: uuid::Uuid,
+    pub requested_deadline: DateTime<Utc>,
+    pub reason: String,
+    pub requested_by: uuid::Uuid,
+    pub requested_at: DateTime<Utc>,
+    /// `approved`, `denied`, or absent while pending.
+    pub decision: Option<String>,
+    pub decision_note: Option<String>,
+    pub decided_by: Option<uuid::Uuid>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+impl From<ExtensionRow> for ExtensionView {
+    fn from(row: ExtensionRow) -> Self {
+        let uuid = |text: &str| text.parse().expect("ids are UUIDs");
+        ExtensionView {
+            id: uuid(&row.id),
+            hazard_id: uuid(&row.hazard_id),
+            requested_deadline: row.requested_deadline.and_utc(),
+            reason: row.reason,
+            requested_by: uuid(&row.requested_by),
+            requested_at: row.requested_at.and_utc(),
+            decision: row.decision,
+            decision_note: row.decision_note,
+            decided_by: row.decided_by.as_deref().map(uuid),
+            decided_at: row.decided_at.map(|t| t.and_utc()),
+        }
+    }
+}
+
+/// Ask for a later deadline (the enterprise, for its own open hazard).
+#[utoipa::path(
+    tag = "hazards",
+    params(("id" = uuid::Uuid, Path)),
+    request_body = ExtensionRequest,
+    responses(
+        (status = 201, body = ExtensionView),
+        (status = 409, description = "not open, or a request is already pending", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/hazards/{id}/extensions")]
+pub async fn request_extension(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<uuid::Uuid>,
+    Json(body): Json<ExtensionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().to_string();
+    let row = db::run(&state.pool, move |conn| {
+        supervision::request_extension(conn, &caller, &id, body.requested_deadline, &body.reason)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(ExtensionView::from(row)))
+}
+
+/// Approve (the deadline moves) or deny an extension request (a supervisor in scope).
+#[utoipa::path(
+    tag = "hazards",
+    params(("id" = uuid::Uuid, Path)),
+    request_body = ExtensionDecision,
+    responses(
+        (status = 200, body = ExtensionView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "already decided", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/extensions/{id}/decision")]
+pub async fn decide_extension(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<uuid::Uuid>,
+    Json(body): Json<ExtensionDecision>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().to_string();
+    let row = db::run(&state.pool, move |conn| {
+        supervision::decide_extension(conn, &caller, &id, body.approve, body.note.as_deref())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(ExtensionView::from(row)))
+}
+
+/// Put a hazard under listed supervision (挂牌督办) at a level, or lift it.
+#[utoipa::path(
+    tag = "hazards",
+    params(("id" = uuid::Uuid, Path)),
+    request_body = ListingRequest,
+    responses((status = 200, body = HazardView), (status = 409, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
+#[post("/hazards/{id}/listing")]
+pub async fn set_listing(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<uuid::Uuid>,
+    Json(body): Json<ListingRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().to_string();
+    let row = db::run(&state.pool, move |conn| {
+        supervision::set_listing(conn, &caller, &id, body.level, &body.note)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, conditional::etag(row.version)))
+        .json(HazardView::new(row, db::now())))
+}
