@@ -283,6 +283,47 @@ mod tests {
         assert_eq!(keys.verify(&wrong_audience), Err(TokenRejection::Invalid));
     }
 
+    /// A throwaway Ed25519 key pair made for this test only.
+    const ED25519_PRIVATE: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIAmU89HY1oi4EiSdWADqqjgQKOtjMKFDFcAv+eejsZLI\n-----END PRIVATE KEY-----\n";
+    const ED25519_PUBLIC: &str = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEARy6S/vUeoFjNDW3mIwrf98h0Td0fpQ+vuNRgf10V3y8=\n-----END PUBLIC KEY-----\n";
+
+    #[test]
+    fn eddsa_keys_from_files_sign_and_verify() {
+        let dir = tempfile::tempdir().unwrap();
+        let private = dir.path().join("token.pem");
+        let public = dir.path().join("token.pub.pem");
+        std::fs::write(&private, ED25519_PRIVATE).unwrap();
+        std::fs::write(&public, ED25519_PUBLIC).unwrap();
+        let mut eddsa = config("unused for EdDSA but present");
+        eddsa.token.algorithm = Algorithm::EdDSA;
+        eddsa.token.private_key_file = Some(private.display().to_string());
+        eddsa.token.public_key_file = Some(public.display().to_string());
+        let keys = TokenKeys::from_config(&eddsa).unwrap();
+        let token = keys.issue(claims(), now());
+        assert_eq!(
+            jsonwebtoken::decode_header(&token).unwrap().alg,
+            Algorithm::EdDSA
+        );
+        assert_eq!(keys.verify(&token).unwrap().sub, "u1");
+
+        // An HS256 token signed with the public key's bytes (the classic confusion) fails.
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some("primary".into());
+        let confused = jsonwebtoken::encode(
+            &header,
+            &claims(),
+            &EncodingKey::from_secret(ED25519_PUBLIC.as_bytes()),
+        )
+        .unwrap();
+        assert_eq!(keys.verify(&confused), Err(TokenRejection::Invalid));
+
+        eddsa.token.private_key_file = None;
+        assert!(
+            TokenKeys::from_config(&eddsa).is_err(),
+            "EdDSA without a key file is refused"
+        );
+    }
+
     #[test]
     fn rotated_keys_keep_old_tokens_valid() {
         let old = TokenKeys::from_config(&config("the old secret, still trusted")).unwrap();
