@@ -33,28 +33,36 @@ pub fn prepare_database(config: &Config) -> Result<DbPool, String> {
     Ok(pool)
 }
 
-/// Creates the first admin from `SAFELOOP_ADMIN_USERNAME` / `SAFELOOP_ADMIN_PASSWORD` when the
-/// database has no admin yet. Without a password it says how to make one.
+/// Creates the first admin when the database has none: from `SAFELOOP_ADMIN_USERNAME` /
+/// `SAFELOOP_ADMIN_PASSWORD`, or with a random password printed once.
 pub fn ensure_first_admin(conn: &mut DbConnection, config: &Config) -> Result<(), String> {
     if user::any_admin_exists(conn).map_err(|e| e.to_string())? {
         return Ok(());
     }
-    let Some(secret) = &config.admin_password else {
-        tracing::warn!(
-            "no admin exists: set SAFELOOP_ADMIN_PASSWORD and restart, or run \
-             `safeloop admin create-user --username admin --role admin`"
-        );
-        return Ok(());
+    let username = &config.admin_username;
+    let (pw, generated) = match &config.admin_password {
+        Some(secret) => (secret.expose_secret().to_owned(), false),
+        None => (random_password(), true),
     };
-    let pw = secret.expose_secret();
-    if let Some(why) = password::weakness(pw, &config.admin_username) {
+    if let Some(why) = password::weakness(&pw, username) {
         return Err(format!("SAFELOOP_ADMIN_PASSWORD {why}"));
     }
-    let new_admin = NewUser::admin(&config.admin_username, password::hash(pw));
+    let new_admin = NewUser::admin(username, password::hash(&pw));
     conn.transaction(|conn| user::insert(conn, &new_admin))
         .map_err(|e| format!("cannot create the first admin: {e}"))?;
-    tracing::info!(username = %config.admin_username, "first admin created");
+    if generated {
+        // Shown once, on the console only; change it with POST /api/v1/me/password.
+        println!("safeloop: created the first admin `{username}` with password: {pw}");
+    }
+    tracing::info!(%username, generated, "first admin created");
     Ok(())
+}
+
+fn random_password() -> String {
+    let mut bytes = [0u8; 18];
+    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.

@@ -170,6 +170,17 @@ fn first_admin_is_created_once(backend: Backend) {
         &admin.password_hash
     ));
     assert_eq!(table_rows(&mut conn), 1);
+
+    // Without a password, a random one is made (and printed once).
+    let other = TestDatabase::create(backend);
+    let config = Config::for_database(&other.url, other.data_dir());
+    let pool = server::prepare_database(&config).unwrap();
+    let mut conn = pool.get().unwrap();
+    server::ensure_first_admin(&mut conn, &config).unwrap();
+    let admin = safeloop::registry::user::find_by_username(&mut conn, "admin")
+        .unwrap()
+        .unwrap();
+    assert!(admin.password_hash.starts_with("$argon2id$"));
 }
 
 fn table_rows(conn: &mut DbConnection) -> i64 {
