@@ -117,6 +117,19 @@ impl ApiError {
         }
     }
 
+    /// 422 naming every invalid field, or `Ok` when there are none.
+    pub fn check_fields(errors: Vec<FieldError>) -> Result<(), ApiError> {
+        if errors.is_empty() {
+            return Ok(());
+        }
+        let detail = errors
+            .iter()
+            .map(|e| format!("`{}` {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        Err(ApiError::Validation { detail, errors })
+    }
+
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         ApiError::Internal(cause.to_string())
     }

@@ -274,15 +274,7 @@ fn report_hazard(
         legal_basis: body.legal_basis.as_deref(),
         deadline: body.deadline,
     };
-    let errors = report::field_errors(&text, now);
-    if !errors.is_empty() {
-        let detail = errors
-            .iter()
-            .map(|e| format!("`{}` {}", e.field, e.message))
-            .collect::<Vec<_>>()
-            .join("; ");
-        return Err(ApiError::Validation { detail, errors });
-    }
+    ApiError::check_fields(report::field_errors(&text, now))?;
     if body.photo_ids.len() > MAX_PHOTOS {
         return Err(ApiError::validation(
             "photo_ids",

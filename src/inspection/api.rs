@@ -181,18 +181,6 @@ pub struct InspectionPage {
     pub server_time: DateTime<Utc>,
 }
 
-fn refuse(errors: Vec<FieldError>) -> Result<(), ApiError> {
-    if errors.is_empty() {
-        return Ok(());
-    }
-    let detail = errors
-        .iter()
-        .map(|e| format!("`{}` {}", e.field, e.message))
-        .collect::<Vec<_>>()
-        .join("; ");
-    Err(ApiError::Validation { detail, errors })
-}
-
 /// Checks times, position and text that need no database.
 fn field_errors(
     started_at: DateTime<Utc>,
@@ -281,7 +269,7 @@ fn result_rows(
             ));
         }
     }
-    refuse(errors)?;
+    ApiError::check_fields(errors)?;
     Ok(results
         .iter()
         .map(|r| ResultRow {
@@ -416,7 +404,7 @@ pub async fn create_inspection(
         }));
     }
     let hash = idempotency::request_hash(&body);
-    refuse(field_errors(
+    ApiError::check_fields(field_errors(
         body.started_at,
         body.finished_at,
         (body.latitude, body.longitude),
@@ -565,7 +553,7 @@ pub async fn update_inspection(
             .clone()
             .unwrap_or_else(|| row.campaign.clone());
         let summary = patch.summary.clone().unwrap_or_else(|| row.summary.clone());
-        refuse(field_errors(
+        ApiError::check_fields(field_errors(
             row.started_at.and_utc(),
             finished_at,
             (latitude, longitude),

@@ -230,18 +230,6 @@ fn field_errors(e: &CreateEnterprise) -> Vec<FieldError> {
     errors
 }
 
-fn refuse(errors: Vec<FieldError>) -> Result<(), ApiError> {
-    if errors.is_empty() {
-        return Ok(());
-    }
-    let detail = errors
-        .iter()
-        .map(|e| format!("`{}` {}", e.field, e.message))
-        .collect::<Vec<_>>()
-        .join("; ");
-    Err(ApiError::Validation { detail, errors })
-}
-
 /// The catalog checks and the caller's own scope (a supervisor registers only inside it).
 fn check_placement(
     conn: &mut DbConnection,
@@ -262,7 +250,7 @@ fn check_placement(
             "is not a known region code (see GET /api/v1/regions)",
         ));
     }
-    refuse(errors)?;
+    ApiError::check_fields(errors)?;
     let parent = sector.and_then(|s| s.parent_code);
     if !Scope::of(caller).covers("", &e.region_code, &e.sector, parent.as_deref()) {
         return Err(ApiError::Forbidden(
@@ -316,7 +304,7 @@ pub async fn create_enterprise(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Supervisor])?;
     body.credit_code = credit_code::normalize(&body.credit_code);
-    refuse(field_errors(&body))?;
+    ApiError::check_fields(field_errors(&body))?;
     let id = body.id.unwrap_or_default().to_string();
     let created = db::run(&state.pool, move |conn| {
         check_placement(conn, &caller, &body)?;
@@ -430,7 +418,7 @@ pub async fn update_enterprise(
         let current = enterprise::find_in_scope(conn, &scope, &id)?;
         conditional::check_version(expected, current.version)?;
         let merged = merge(&current, &patch);
-        refuse(field_errors(&merged))?;
+        ApiError::check_fields(field_errors(&merged))?;
         check_placement(conn, &caller, &merged)?;
         let changes = EnterpriseChanges {
             credit_code: patch

@@ -104,18 +104,6 @@ pub struct UserPage {
     pub next_cursor: Option<String>,
 }
 
-fn refuse(errors: Vec<FieldError>) -> Result<(), ApiError> {
-    if errors.is_empty() {
-        return Ok(());
-    }
-    let detail = errors
-        .iter()
-        .map(|e| format!("`{}` {}", e.field, e.message))
-        .collect::<Vec<_>>()
-        .join("; ");
-    Err(ApiError::Validation { detail, errors })
-}
-
 /// Create a user.
 #[utoipa::path(
     tag = "users",
@@ -152,7 +140,7 @@ pub async fn create_user(
         sectors: &sectors,
         certificate_no: body.certificate_no.as_deref(),
     }));
-    refuse(errors)?;
+    ApiError::check_fields(errors)?;
     let _permit = state.hashing_permit().await;
     let created = db::run(&state.pool, move |conn| {
         if let Some(enterprise_id) = &body.enterprise_id {
@@ -326,7 +314,7 @@ fn changes_for(current: &UserRow, patch: UserPatch) -> Result<UserChanges, ApiEr
     {
         errors.push(FieldError::new("password", why));
     }
-    refuse(errors)?;
+    ApiError::check_fields(errors)?;
     Ok(UserChanges {
         password_hash: patch.password.as_deref().map(password::hash),
         display_name: patch.display_name.map(|n| n.trim().to_owned()),
