@@ -61,6 +61,14 @@ pub enum ApiError {
         detail: String,
         errors: Vec<FieldError>,
     },
+    /// The request breaks a rule of law or procedure; `code` names the rule, `field` the part
+    /// of the request that breaks it.
+    #[error("{detail}")]
+    RuleBroken {
+        code: &'static str,
+        field: String,
+        detail: String,
+    },
     /// No valid credentials; `code` says which (`unauthenticated`, `invalid_credentials`, …).
     #[error("{detail}")]
     Unauthenticated { code: &'static str, detail: String },
@@ -145,6 +153,7 @@ impl ApiError {
             | ApiError::Conflict { code, .. }
             | ApiError::Unauthenticated { code, .. } => code,
             ApiError::Validation { .. } => "validation_failed",
+            ApiError::RuleBroken { code, .. } => code,
             ApiError::TransitionRefused { .. } => "transition_not_allowed",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
@@ -162,6 +171,7 @@ impl ApiError {
     fn field_errors(&self) -> Vec<FieldError> {
         match self {
             ApiError::Validation { errors, .. } => errors.clone(),
+            ApiError::RuleBroken { field, detail, .. } => vec![FieldError::new(field, detail)],
             _ => Vec::new(),
         }
     }
@@ -171,7 +181,9 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Validation { .. } | ApiError::RuleBroken { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ApiError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) | ApiError::NoRoute(_) => StatusCode::NOT_FOUND,

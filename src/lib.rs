@@ -4,9 +4,11 @@
 //! table; each business part lives in its own folder.
 
 pub mod auth;
+pub mod calendar;
 pub mod conditional;
 pub mod config;
 pub mod db;
+pub mod enforcement;
 pub mod error;
 pub mod evidence;
 pub mod extract;

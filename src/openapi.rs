@@ -27,6 +27,8 @@ and the bureau's report figures.\n\nErrors are `application/problem+json` (RFC 9
         (name = "inspections", description = "Checklists and inspections (检查)"),
         (name = "hazards", description = "Hidden hazards (隐患) and their closed loop"),
         (name = "photos", description = "Photo evidence"),
+        (name = "enforcement", description = "Enforcement documents (执法文书): orders, penalties, suspensions"),
+        (name = "statistics", description = "The bureau's figures, the ledger (台账) and the risk map"),
     ),
     modifiers(&BearerAuth)
 )]

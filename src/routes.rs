@@ -4,6 +4,7 @@ use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth;
+use crate::enforcement::api as enforcement_api;
 use crate::evidence::api as photo_api;
 use crate::hazard::{api as hazard_api, loop_api, supervision_api};
 use crate::inspection::{api as inspection_api, checklist_api};
@@ -54,6 +55,9 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(photo_api::upload_photo)
                 .service(photo_api::get_photo)
                 .service(photo_api::photo_content)
-                .service(photo_api::photo_thumbnail),
+                .service(photo_api::photo_thumbnail)
+                .service(enforcement_api::create_action)
+                .service(enforcement_api::list_actions)
+                .service(enforcement_api::get_action),
         );
 }

@@ -248,6 +248,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    enforcement_actions (id) {
+        id -> Text,
+        kind -> Text,
+        issuing_body -> Text,
+        issued_year -> Integer,
+        document_no -> Text,
+        enterprise_id -> Text,
+        region_code -> Text,
+        sector_code -> Text,
+        inspection_id -> Nullable<Text>,
+        fine_fen -> Nullable<BigInt>,
+        notified_at -> Nullable<Timestamp>,
+        hearing_requested -> Nullable<Bool>,
+        summary -> Text,
+        issued_by -> Text,
+        issued_at -> Timestamp,
+        request_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    enforcement_action_hazards (action_id, hazard_id) {
+        action_id -> Text,
+        hazard_id -> Text,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(enterprises -> sectors (sector_code));
 diesel::joinable!(enterprises -> regions (region_code));
@@ -260,6 +289,9 @@ diesel::joinable!(hazard_photos -> hazards (hazard_id));
 diesel::joinable!(hazard_events -> hazards (hazard_id));
 diesel::joinable!(extension_requests -> hazards (hazard_id));
 diesel::joinable!(hazard_photos -> photos (photo_id));
+diesel::joinable!(enforcement_actions -> enterprises (enterprise_id));
+diesel::joinable!(enforcement_action_hazards -> enforcement_actions (action_id));
+diesel::joinable!(enforcement_action_hazards -> hazards (hazard_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_tokens,
@@ -278,4 +310,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     hazard_photos,
     hazard_events,
     extension_requests,
+    enforcement_actions,
+    enforcement_action_hazards,
 );

@@ -51,7 +51,7 @@ impl ListedLevel {
 
 /// Bumps the hazard's version if it is still at `hazard.version` (and still `status`), then
 /// appends the event: the same discipline as a transition.
-fn record(
+pub fn record_decision(
     conn: &mut DbConnection,
     hazard: &HazardRow,
     caller: &AuthUser,
@@ -158,7 +158,7 @@ pub fn request_extension(
     let detail =
         serde_json::json!({"extension_id": row.id, "requested_deadline": requested.and_utc()});
     conn.transaction(|conn| {
-        record(
+        record_decision(
             conn,
             &hazard,
             caller,
@@ -214,7 +214,7 @@ pub fn decide_extension(
         "deny_extension"
     };
     conn.transaction(|conn| {
-        record(conn, &hazard, caller, action, note, detail, |conn| {
+        record_decision(conn, &hazard, caller, action, note, detail, |conn| {
             let decided = diesel::update(
                 extension_requests::table
                     .find(&request.id)
@@ -267,7 +267,7 @@ pub fn set_listing(
     let level_text = level.map(ListedLevel::as_str);
     let detail = serde_json::json!({"previous": hazard.listed_level, "level": level_text});
     conn.transaction(|conn| {
-        record(
+        record_decision(
             conn,
             &hazard,
             caller,

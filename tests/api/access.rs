@@ -38,11 +38,13 @@ enum Target {
     OutPhoto,
     InExtension,
     OutExtension,
+    InAction,
+    OutAction,
 }
 
 use Target::{
-    Checklist, InEnterprise, InExtension, InHazard, InInspection, InPhoto, NoId, OutEnterprise,
-    OutExtension, OutHazard, OutInspection, OutPhoto, User,
+    Checklist, InAction, InEnterprise, InExtension, InHazard, InInspection, InPhoto, NoId,
+    OutAction, OutEnterprise, OutExtension, OutHazard, OutInspection, OutPhoto, User,
 };
 
 /// (method, path, target, statuses for: anonymous, inspector, enterprise, supervisor, admin).
@@ -105,6 +107,10 @@ const MATRIX: &[(&str, &str, Target, [u16; 5])] = &[
     ("GET",   "/api/v1/photos/{id}/content",     OutPhoto,      [401, 404, 404, 404, 200]),
     ("GET",   "/api/v1/photos/{id}/thumbnail",   InPhoto,       [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/photos/{id}/thumbnail",   OutPhoto,      [401, 404, 404, 404, 200]),
+    ("POST",  "/api/v1/enforcement-actions",     NoId,          [401, 201, 403, 201, 403]),
+    ("GET",   "/api/v1/enforcement-actions",     NoId,          [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/enforcement-actions/{id}", InAction,     [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/enforcement-actions/{id}", OutAction,    [401, 404, 404, 404, 200]),
 ];
 
 #[test]
@@ -200,6 +206,11 @@ fn body_for(method: &str, path: &str, caller: Option<&SignedIn>, world: &World) 
         ("POST", "/api/v1/extensions/{id}/decision") => {
             Some(json!({"approve": true, "note": "同意延期"}))
         }
+        ("POST", "/api/v1/enforcement-actions") => Some(json!({
+            "id": uuid::Uuid::new_v4(), "kind": "rectification_notice", "issuing_body": "赣县区应急管理局",
+            "document_no": format!("（赣）应急责改〔2026〕{}号", &uuid::Uuid::new_v4().simple().to_string()[..6]),
+            "enterprise_id": world.inside,
+        })),
         ("POST", "/api/v1/hazards/{id}/listing") => {
             Some(json!({"level": "county", "note": "县级挂牌督办"}))
         }
@@ -273,6 +284,21 @@ backend_test!(async fn every_role_gets_the_expected_status_everywhere(app) {
     let second_outside = fixtures::report(&app, &far_lead.access, &fixtures::hazard_body(&outside)).await;
     let in_extension = extension(second_inside, &near_manager).await;
     let out_extension = extension(second_outside, &far_manager).await;
+    let notice = |who: &SignedIn, enterprise: &str, number: u32| {
+        let body = json!({
+            "id": uuid::Uuid::new_v4(), "kind": "suspension", "issuing_body": "应急管理局",
+            "document_no": format!("停〔2026〕{number}号"), "enterprise_id": enterprise,
+        });
+        let token = who.access.clone();
+        let app = &app;
+        async move {
+            let created = app.post_as(&token, "/api/v1/enforcement-actions", &body).await;
+            assert_eq!(created.status, 201, "{}", created.json());
+            created.json()["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let in_action = notice(&lead, &inside, 1).await;
+    let out_action = notice(&far_lead, &outside, 2).await;
     let (in_inspection, out_inspection) = (id_of(&in_inspection), id_of(&out_inspection));
     let (in_hazard, out_hazard) = (id_of(&in_hazard), id_of(&out_hazard));
     let world = World { inside: inside.clone(), partner: partner.id.clone() };
@@ -292,6 +318,8 @@ backend_test!(async fn every_role_gets_the_expected_status_everywhere(app) {
             OutPhoto => &out_photo,
             InExtension => &in_extension,
             OutExtension => &out_extension,
+            InAction => &in_action,
+            OutAction => &out_action,
         };
         for (caller_role, want) in CALLERS.iter().zip(expected) {
             // A fresh session per cell: refresh, logout and password change consume theirs.

@@ -1,0 +1,2 @@
+DROP TABLE enforcement_action_hazards;
+DROP TABLE enforcement_actions;

@@ -1,0 +1,74 @@
+//! The bureau's calendar. Reports count days, months and years in China Standard Time
+//! (UTC+08:00, no daylight saving): a hazard found at 23:30 UTC on 31 December belongs to the
+//! next year's report. Times are stored in UTC; only period bounds and group keys use this.
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
+
+/// UTC+08:00 in seconds.
+pub const OFFSET_SECS: i32 = 8 * 3600;
+
+pub fn offset() -> FixedOffset {
+    FixedOffset::east_opt(OFFSET_SECS).expect("a valid offset")
+}
+
+/// The calendar year a moment falls in, in China Standard Time.
+pub fn year_of(at: DateTime<Utc>) -> i32 {
+    at.with_timezone(&offset()).year()
+}
+
+/// `YYYY-MM` of a stored UTC time, in China Standard Time.
+pub fn month_of(at: NaiveDateTime) -> String {
+    at.and_utc()
+        .with_timezone(&offset())
+        .format("%Y-%m")
+        .to_string()
+}
+
+/// A period bound from a query: a date (`2023-01-01`, midnight in China Standard Time) or an
+/// RFC 3339 time. `None` when it is neither.
+pub fn parse_bound(text: &str) -> Option<NaiveDateTime> {
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        let midnight = offset()
+            .from_local_datetime(&date.and_hms_opt(0, 0, 0)?)
+            .single()?;
+        return Some(midnight.naive_utc());
+    }
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc).naive_utc())
+}
+
+/// Midnight of 1 January of `year`, China Standard Time, as stored UTC.
+pub fn start_of_year(year: i32) -> NaiveDateTime {
+    parse_bound(&format!("{year:04}-01-01")).expect("a valid date")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn years_turn_at_midnight_in_beijing() {
+        let late = DateTime::parse_from_rfc3339("2023-12-31T16:30:00Z").unwrap();
+        assert_eq!(year_of(late.with_timezone(&Utc)), 2024);
+        let early = DateTime::parse_from_rfc3339("2023-12-31T15:59:59Z").unwrap();
+        assert_eq!(year_of(early.with_timezone(&Utc)), 2023);
+        assert_eq!(month_of(late.naive_utc()), "2024-01");
+    }
+
+    #[test]
+    fn bounds_are_dates_or_times() {
+        assert_eq!(
+            parse_bound("2023-01-01").unwrap().to_string(),
+            "2022-12-31 16:00:00"
+        );
+        assert_eq!(
+            parse_bound("2023-06-01T00:00:00Z").unwrap().to_string(),
+            "2023-06-01 00:00:00"
+        );
+        assert_eq!(start_of_year(2024), parse_bound("2024-01-01").unwrap());
+        for bad in ["2023-13-01", "yesterday", "2023-01-01 00:00", ""] {
+            assert!(parse_bound(bad).is_none(), "{bad}");
+        }
+    }
+}
