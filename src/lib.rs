@@ -23,6 +23,7 @@ pub mod pagination;
 pub mod registry;
 pub mod routes;
 pub mod server;
+pub mod stats;
 
 use std::sync::Arc;
 

@@ -10,6 +10,7 @@ use crate::hazard::{api as hazard_api, loop_api, supervision_api};
 use crate::inspection::{api as inspection_api, checklist_api};
 use crate::ops::{fallback, health, metrics};
 use crate::registry::{catalog_api, enterprise_api, user_api};
+use crate::stats::api as stats_api;
 
 /// Every documented route. Swagger UI and the OpenAPI JSON are added in `lib.rs`.
 pub fn configure(config: &mut ServiceConfig) {
@@ -58,6 +59,7 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(photo_api::photo_thumbnail)
                 .service(enforcement_api::create_action)
                 .service(enforcement_api::list_actions)
-                .service(enforcement_api::get_action),
+                .service(enforcement_api::get_action)
+                .service(stats_api::stats),
         );
 }

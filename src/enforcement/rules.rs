@@ -13,7 +13,9 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiError, FieldError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
     /// 责令限期整改指令书 / 责令改正通知书.

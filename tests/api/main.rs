@@ -14,5 +14,6 @@ mod platform;
 mod registry;
 mod requests;
 mod s3_server;
+mod stats;
 mod supervision;
 mod users;

@@ -1,0 +1,276 @@
+//! The aggregate queries behind the figures: one grouped scan per table, with the caller's
+//! scope and the filters inside the SQL. Group keys are SQL expressions chosen per backend.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDateTime;
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamp};
+
+use super::figures::{GroupBy, HazardCounts, InspectionCounts, KindCounts, next_region_level};
+use crate::auth::scope::Scope;
+use crate::calendar;
+use crate::db::schema::{enforcement_actions, hazards, inspections};
+use crate::db::{Backend, DbBackend, DbConnection};
+use crate::enforcement::rules::ActionKind;
+use crate::error::ApiError;
+
+/// What a statistics request counts over.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    pub from: NaiveDateTime,
+    pub to: NaiveDateTime,
+    /// A region code prefix.
+    pub region: Option<String>,
+    /// A sector code; an umbrella sector includes its children.
+    pub sector: Option<String>,
+    pub scope: Scope,
+}
+
+impl Selection {
+    /// The region prefix the answer covers: the one asked for, else the caller's own.
+    pub fn region_prefix(&self) -> &str {
+        match (&self.region, &self.scope) {
+            (Some(region), _) => region,
+            (None, Scope::Area { region_prefix, .. }) => region_prefix,
+            _ => "",
+        }
+    }
+}
+
+/// The SQL of a group key over a table whose region column is `region_code`, time column
+/// `time`, and officer column `officer`. `None` without grouping.
+fn key_sql(
+    group: Option<GroupBy>,
+    selection: &Selection,
+    backend: Backend,
+    time: &str,
+    officer: &str,
+) -> Option<String> {
+    let offset_hours = calendar::OFFSET_SECS / 3600;
+    Some(match group? {
+        GroupBy::Sector => "sector_code".to_owned(),
+        GroupBy::Region => format!(
+            "substr(region_code, 1, {})",
+            next_region_level(selection.region_prefix())
+        ),
+        GroupBy::Month => match backend {
+            Backend::Sqlite => format!("strftime('%Y-%m', {time}, '+{offset_hours} hours')"),
+            Backend::Postgres => {
+                format!("to_char({time} + interval '{offset_hours} hours', 'YYYY-MM')")
+            }
+        },
+        GroupBy::Inspector => officer.to_owned(),
+    })
+}
+
+/// Region and sector filters on a boxed query of a table with those columns.
+macro_rules! narrow {
+    ($query:expr, $selection:expr, $region:expr, $sector:expr) => {{
+        let mut query = $query;
+        if let Some(region) = &$selection.region {
+            query = crate::apply_region!(query, $region, region);
+        }
+        if let Some(sector) = &$selection.sector {
+            let codes = crate::registry::catalog::sector_and_children(std::slice::from_ref(sector));
+            query = query.filter($sector.eq_any(codes));
+        }
+        query
+    }};
+}
+
+const RECTIFIED: &str = "status IN ('verified', 'closed')";
+
+/// Hazard counts per group key ("" without grouping).
+pub fn hazard_counts(
+    conn: &mut DbConnection,
+    selection: &Selection,
+    group: Option<GroupBy>,
+    now: NaiveDateTime,
+) -> Result<Vec<(String, HazardCounts)>, ApiError> {
+    let key = key_sql(
+        group,
+        selection,
+        conn.backend(),
+        "created_at",
+        "reported_by",
+    );
+    macro_rules! selected {
+        ($query:expr) => {
+            narrow!(
+                crate::apply_scope!(
+                    $query,
+                    &selection.scope,
+                    enterprise: hazards::enterprise_id,
+                    region: hazards::region_code,
+                    sector: hazards::sector_code
+                ),
+                selection,
+                hazards::region_code,
+                hazards::sector_code
+            )
+            .filter(hazards::created_at.ge(selection.from))
+            .filter(hazards::created_at.lt(selection.to))
+            .filter(hazards::status.ne("cancelled"))
+        };
+    }
+    let columns = (
+        sql::<Text>(key.as_deref().unwrap_or("''")),
+        sql::<BigInt>("COUNT(*)"),
+        sql::<BigInt>("COUNT(CASE WHEN level = 'major' THEN 1 END)"),
+        sql::<BigInt>(&format!("COUNT(CASE WHEN {RECTIFIED} THEN 1 END)")),
+        sql::<BigInt>(&format!(
+            "COUNT(CASE WHEN level = 'major' AND {RECTIFIED} THEN 1 END)"
+        )),
+        sql::<BigInt>("COUNT(CASE WHEN status = 'closed' THEN 1 END)"),
+        sql::<BigInt>("COUNT(CASE WHEN status = 'open' AND deadline < ")
+            .bind::<Timestamp, _>(now)
+            .sql(" THEN 1 END)"),
+    );
+    type Row = (String, i64, i64, i64, i64, i64, i64);
+    let rows: Vec<Row> = match &key {
+        Some(key) => selected!(
+            hazards::table
+                .group_by(sql::<Text>(key))
+                .select(columns)
+                .into_boxed::<DbBackend>()
+        )
+        .load(conn)?,
+        None => selected!(hazards::table.select(columns).into_boxed::<DbBackend>()).load(conn)?,
+    };
+    Ok(rows
+        .into_iter()
+        .map(
+            |(key, found, major_found, rectified, major_rectified, closed, overdue)| {
+                let counts = HazardCounts {
+                    found,
+                    major_found,
+                    rectified,
+                    major_rectified,
+                    closed,
+                    overdue,
+                };
+                (key, counts)
+            },
+        )
+        .filter(|(_, counts)| counts.found > 0)
+        .collect())
+}
+
+/// Submitted inspections (self-inspections left out) per group key.
+pub fn inspection_counts(
+    conn: &mut DbConnection,
+    selection: &Selection,
+    group: Option<GroupBy>,
+) -> Result<Vec<(String, InspectionCounts)>, ApiError> {
+    let key = key_sql(
+        group,
+        selection,
+        conn.backend(),
+        "submitted_at",
+        "created_by",
+    );
+    macro_rules! selected {
+        ($query:expr) => {
+            narrow!(
+                crate::apply_scope!(
+                    $query,
+                    &selection.scope,
+                    enterprise: inspections::enterprise_id,
+                    region: inspections::region_code,
+                    sector: inspections::sector_code
+                ),
+                selection,
+                inspections::region_code,
+                inspections::sector_code
+            )
+            .filter(inspections::status.eq("submitted"))
+            .filter(inspections::kind.ne("self"))
+            .filter(inspections::submitted_at.ge(selection.from))
+            .filter(inspections::submitted_at.lt(selection.to))
+        };
+    }
+    let columns = (
+        sql::<Text>(key.as_deref().unwrap_or("''")),
+        sql::<BigInt>("COUNT(*)"),
+        sql::<BigInt>("COUNT(DISTINCT enterprise_id)"),
+    );
+    let rows: Vec<(String, i64, i64)> = match &key {
+        Some(key) => selected!(
+            inspections::table
+                .group_by(sql::<Text>(key))
+                .select(columns)
+                .into_boxed::<DbBackend>()
+        )
+        .load(conn)?,
+        None => {
+            selected!(inspections::table.select(columns).into_boxed::<DbBackend>()).load(conn)?
+        }
+    };
+    Ok(rows
+        .into_iter()
+        .filter(|(_, inspections, _)| *inspections > 0)
+        .map(|(key, inspections, enterprises)| {
+            let counts = InspectionCounts {
+                inspections,
+                enterprises,
+            };
+            (key, counts)
+        })
+        .collect())
+}
+
+/// Enforcement documents issued per group key and kind.
+pub fn enforcement_counts(
+    conn: &mut DbConnection,
+    selection: &Selection,
+    group: Option<GroupBy>,
+) -> Result<BTreeMap<String, BTreeMap<ActionKind, KindCounts>>, ApiError> {
+    let key = key_sql(group, selection, conn.backend(), "issued_at", "issued_by");
+    // PostgreSQL refuses a constant in GROUP BY: without a key, group by kind alone.
+    let grouping = match &key {
+        Some(key) => format!("{key}, kind"),
+        None => "kind".to_owned(),
+    };
+    let key = key.unwrap_or_else(|| "''".to_owned());
+    let query = narrow!(
+        crate::apply_scope!(
+            enforcement_actions::table
+                .group_by(sql::<Text>(&grouping))
+                .select((
+                    sql::<Text>(&key),
+                    sql::<Text>("kind"),
+                    sql::<BigInt>("COUNT(*)"),
+                    sql::<BigInt>("COUNT(DISTINCT enterprise_id)"),
+                    sql::<BigInt>("CAST(COALESCE(SUM(fine_fen), 0) AS BIGINT)"),
+                ))
+                .into_boxed::<DbBackend>(),
+            &selection.scope,
+            enterprise: enforcement_actions::enterprise_id,
+            region: enforcement_actions::region_code,
+            sector: enforcement_actions::sector_code
+        ),
+        selection,
+        enforcement_actions::region_code,
+        enforcement_actions::sector_code
+    )
+    .filter(enforcement_actions::issued_at.ge(selection.from))
+    .filter(enforcement_actions::issued_at.lt(selection.to));
+    let rows: Vec<(String, String, i64, i64, i64)> = query.load(conn)?;
+    let mut counts: BTreeMap<String, BTreeMap<ActionKind, KindCounts>> = BTreeMap::new();
+    for (key, kind, documents, enterprises, fines_fen) in rows {
+        let Some(kind) = ActionKind::parse(&kind) else {
+            continue;
+        };
+        counts.entry(key).or_default().insert(
+            kind,
+            KindCounts {
+                documents,
+                enterprises,
+                fines_fen,
+            },
+        );
+    }
+    Ok(counts)
+}
