@@ -10,7 +10,7 @@ use crate::hazard::{api as hazard_api, loop_api, supervision_api};
 use crate::inspection::{api as inspection_api, checklist_api};
 use crate::ops::{fallback, health, metrics};
 use crate::registry::{catalog_api, enterprise_api, user_api};
-use crate::stats::api as stats_api;
+use crate::stats::{api as stats_api, ledger_api, map_api};
 
 /// Every documented route. Swagger UI and the OpenAPI JSON are added in `lib.rs`.
 pub fn configure(config: &mut ServiceConfig) {
@@ -46,6 +46,8 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(inspection_api::submit_inspection)
                 .service(hazard_api::create_hazard)
                 .service(hazard_api::list_hazards)
+                // Before `/hazards/{id}`, which would take `export` for an id.
+                .service(ledger_api::export_hazards)
                 .service(hazard_api::get_hazard)
                 .service(loop_api::transition)
                 .service(loop_api::list_events)
@@ -60,6 +62,7 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(enforcement_api::create_action)
                 .service(enforcement_api::list_actions)
                 .service(enforcement_api::get_action)
-                .service(stats_api::stats),
+                .service(stats_api::stats)
+                .service(map_api::map_hazards),
         );
 }

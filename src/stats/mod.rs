@@ -3,4 +3,8 @@
 
 pub mod api;
 pub mod figures;
+pub mod ledger;
+pub mod ledger_api;
+pub mod map_api;
 pub mod query;
+pub mod sheet;

@@ -112,6 +112,8 @@ const MATRIX: &[(&str, &str, Target, [u16; 5])] = &[
     ("GET",   "/api/v1/enforcement-actions/{id}", InAction,     [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/enforcement-actions/{id}", OutAction,    [401, 404, 404, 404, 200]),
     ("GET",   "/api/v1/stats",                   NoId,          [401, 200, 403, 200, 200]),
+    ("GET",   "/api/v1/hazards/export",          NoId,          [401, 403, 403, 200, 200]),
+    ("GET",   "/api/v1/map/hazards",             NoId,          [401, 200, 200, 200, 200]),
 ];
 
 #[test]

@@ -9,6 +9,7 @@ mod harness;
 mod hazards;
 mod idempotency_keys;
 mod inspections;
+mod ledger;
 mod photos;
 mod platform;
 mod registry;
