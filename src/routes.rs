@@ -5,7 +5,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth;
 use crate::enforcement::api as enforcement_api;
-use crate::evidence::api as photo_api;
+use crate::evidence::{api as photo_api, upload_api};
 use crate::hazard::{api as hazard_api, loop_api, supervision_api};
 use crate::inspection::{api as inspection_api, checklist_api};
 use crate::ops::{fallback, health, metrics};
@@ -59,6 +59,9 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(photo_api::get_photo)
                 .service(photo_api::photo_content)
                 .service(photo_api::photo_thumbnail)
+                .service(upload_api::declare_upload)
+                .service(upload_api::put_upload)
+                .service(upload_api::complete_upload)
                 .service(enforcement_api::create_action)
                 .service(enforcement_api::list_actions)
                 .service(enforcement_api::get_action)

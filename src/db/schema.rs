@@ -277,6 +277,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    photo_uploads (id) {
+        id -> Text,
+        sha256 -> Text,
+        size -> BigInt,
+        content_type -> Text,
+        purpose -> Text,
+        staging_key -> Text,
+        uploaded_by -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        photo_id -> Nullable<Text>,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(enterprises -> sectors (sector_code));
 diesel::joinable!(enterprises -> regions (region_code));
@@ -312,4 +328,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     extension_requests,
     enforcement_actions,
     enforcement_action_hazards,
+    photo_uploads,
 );

@@ -132,7 +132,8 @@ impl Drop for WrittenObjects {
     }
 }
 
-/// Removes photos never attached within 24 hours, and their objects when no other photo uses
+/// Removes photos never attached within 24 hours (and direct-upload slots abandoned as long),
+/// and their objects when no other photo uses
 /// them. Returns how many photos went.
 pub async fn collect_garbage(state: &AppState) -> Result<usize, ApiError> {
     let cutoff = db::now() - chrono::Duration::hours(24);
@@ -162,6 +163,18 @@ pub async fn collect_garbage(state: &AppState) -> Result<usize, ApiError> {
             Some(false) => {}
         }
         removed += 1;
+    }
+    // Direct-upload slots that expired without completing: their staged bytes and the slot.
+    let abandoned = db::run(&state.pool, move |conn| {
+        super::upload::abandoned_before(conn, cutoff)
+    })
+    .await?;
+    for slot in abandoned {
+        state.store.delete(&slot.staging_key).await?;
+        db::run(&state.pool, move |conn| {
+            super::upload::delete(conn, &slot.id)
+        })
+        .await?;
     }
     Ok(removed)
 }

@@ -8,3 +8,5 @@ mod local;
 pub mod model;
 mod s3;
 pub mod store;
+pub mod upload;
+pub mod upload_api;

@@ -3,6 +3,7 @@
 use actix_web::web::Bytes;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 
 use super::store::StoreError;
@@ -103,6 +104,33 @@ impl S3Store {
             .await
             .map_err(|e| unavailable(aws_sdk_s3::error::DisplayErrorContext(e)))?;
         Ok(())
+    }
+
+    /// A presigned PUT of exactly `size` bytes of `content_type` to `key`, valid for `valid`:
+    /// the URL and the headers the client must send with it.
+    pub async fn presign_put(
+        &self,
+        key: &str,
+        size: u64,
+        content_type: &str,
+        valid: std::time::Duration,
+    ) -> Result<(String, Vec<(String, String)>), StoreError> {
+        let config = PresigningConfig::expires_in(valid).map_err(unavailable)?;
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .content_length(size as i64)
+            .presigned(config)
+            .await
+            .map_err(|e| unavailable(aws_sdk_s3::error::DisplayErrorContext(e)))?;
+        let headers = request
+            .headers()
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect();
+        Ok((request.uri().to_owned(), headers))
     }
 
     pub async fn check(&self) -> Result<(), StoreError> {

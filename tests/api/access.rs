@@ -40,11 +40,13 @@ enum Target {
     OutExtension,
     InAction,
     OutAction,
+    /// A direct-upload slot of another user.
+    Slot,
 }
 
 use Target::{
     Checklist, InAction, InEnterprise, InExtension, InHazard, InInspection, InPhoto, NoId,
-    OutAction, OutEnterprise, OutExtension, OutHazard, OutInspection, OutPhoto, User,
+    OutAction, OutEnterprise, OutExtension, OutHazard, OutInspection, OutPhoto, Slot, User,
 };
 
 /// (method, path, target, statuses for: anonymous, inspector, enterprise, supervisor, admin).
@@ -107,6 +109,11 @@ const MATRIX: &[(&str, &str, Target, [u16; 5])] = &[
     ("GET",   "/api/v1/photos/{id}/content",     OutPhoto,      [401, 404, 404, 404, 200]),
     ("GET",   "/api/v1/photos/{id}/thumbnail",   InPhoto,       [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/photos/{id}/thumbnail",   OutPhoto,      [401, 404, 404, 404, 200]),
+    ("POST",  "/api/v1/photo-uploads",           NoId,          [401, 201, 201, 201, 201]),
+    // The signed URL is the permission (a wrong signature here); tokens do not matter.
+    ("PUT",   "/api/v1/photo-uploads/{id}/content", Slot,       [403, 403, 403, 403, 403]),
+    // Only the one who asked for the slot may complete it.
+    ("POST",  "/api/v1/photo-uploads/{id}/complete", Slot,      [401, 404, 404, 404, 404]),
     ("POST",  "/api/v1/enforcement-actions",     NoId,          [401, 201, 403, 201, 403]),
     ("GET",   "/api/v1/enforcement-actions",     NoId,          [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/enforcement-actions/{id}", InAction,     [401, 200, 200, 200, 200]),
@@ -209,6 +216,10 @@ fn body_for(method: &str, path: &str, caller: Option<&SignedIn>, world: &World) 
         ("POST", "/api/v1/extensions/{id}/decision") => {
             Some(json!({"approve": true, "note": "同意延期"}))
         }
+        ("POST", "/api/v1/photo-uploads") => Some(json!({
+            "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            "size": 1000, "content_type": "image/jpeg", "purpose": "site",
+        })),
         ("POST", "/api/v1/enforcement-actions") => Some(json!({
             "id": uuid::Uuid::new_v4(), "kind": "rectification_notice", "issuing_body": "赣县区应急管理局",
             "document_no": format!("（赣）应急责改〔2026〕{}号", &uuid::Uuid::new_v4().simple().to_string()[..6]),
@@ -229,7 +240,10 @@ async fn call(
     caller: Option<&SignedIn>,
     world: &World,
 ) -> u16 {
-    let uri = path.replace("{id}", target);
+    let mut uri = path.replace("{id}", target);
+    if path.ends_with("/content") && method == "PUT" {
+        uri.push_str("?expires=4102444800&signature=00");
+    }
     let mut request = TestRequest::default()
         .method(Method::from_bytes(method.as_bytes()).unwrap())
         .uri(&uri);
@@ -301,6 +315,9 @@ backend_test!(async fn every_role_gets_the_expected_status_everywhere(app) {
         }
     };
     let in_action = notice(&lead, &inside, 1).await;
+    let slot = app.post_as(&lead.access, "/api/v1/photo-uploads", &body_for("POST", "/api/v1/photo-uploads", None, &World { inside: inside.clone(), partner: partner.id.clone() }).unwrap()).await;
+    assert_eq!(slot.status, 201, "{}", slot.json());
+    let slot = slot.json()["id"].as_str().unwrap().to_owned();
     let out_action = notice(&far_lead, &outside, 2).await;
     let (in_inspection, out_inspection) = (id_of(&in_inspection), id_of(&out_inspection));
     let (in_hazard, out_hazard) = (id_of(&in_hazard), id_of(&out_hazard));
@@ -323,6 +340,7 @@ backend_test!(async fn every_role_gets_the_expected_status_everywhere(app) {
             OutExtension => &out_extension,
             InAction => &in_action,
             OutAction => &out_action,
+            Slot => &slot,
         };
         for (caller_role, want) in CALLERS.iter().zip(expected) {
             // A fresh session per cell: refresh, logout and password change consume theirs.

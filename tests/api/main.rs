@@ -10,6 +10,7 @@ mod hazards;
 mod idempotency_keys;
 mod inspections;
 mod ledger;
+mod photo_uploads;
 mod photos;
 mod platform;
 mod registry;

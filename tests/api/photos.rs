@@ -121,7 +121,7 @@ pub async fn upload(app: &TestApp, token: &str, file: &[u8], purpose: &str) -> T
         .await
 }
 
-async fn app_on(
+pub async fn app_on(
     backend: Backend,
     s3: Option<&S3Server>,
     adjust: impl FnOnce(&mut Config),
@@ -140,7 +140,7 @@ async fn app_on(
     TestApp::with_config(database, config).await
 }
 
-fn photo_rows(app: &TestApp) -> i64 {
+pub fn photo_rows(app: &TestApp) -> i64 {
     use diesel::prelude::*;
     safeloop::db::schema::photos::table
         .count()
@@ -149,7 +149,7 @@ fn photo_rows(app: &TestApp) -> i64 {
 }
 
 /// Objects in the store, wherever it is.
-fn objects(app: &TestApp, s3: Option<&S3Server>) -> usize {
+pub fn objects(app: &TestApp, s3: Option<&S3Server>) -> usize {
     match s3 {
         Some(server) => server.object_count(),
         None => walk(&app.data_dir().join("objects")),

@@ -1,0 +1,239 @@
+//! Bureau-scale timings: the statistics and the hazard list over a province's data
+//! (1,000,000 hazards, 2,000,000 events, 300,000 inspections by default), each answered through
+//! the real app in-process and compared with hand-written SQL for the same answer on the same
+//! database.
+//!
+//! `scripts/bench-scale` runs it on a throwaway PostgreSQL cluster (`BENCH_DATABASE_URL`,
+//! `BENCH_HAZARDS`). Under `cargo test` it runs once on a small SQLite database, so neither the
+//! generator nor the measurements can rot.
+
+#[path = "bureau/generate.rs"]
+mod generate;
+
+use std::time::{Duration, Instant};
+
+use actix_web::test::{self, TestRequest};
+use diesel::RunQueryDsl;
+use diesel::sql_types::BigInt;
+use serde_json::{Value, json};
+
+use safeloop::config::Config;
+use safeloop::db::DbConnection;
+use safeloop::{AppState, app, server};
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Runs `sql` and returns how many rows it gave.
+fn rows_of(conn: &mut DbConnection, sql: &str) -> i64 {
+    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM ({sql}) AS answer"))
+        .load::<Count>(conn)
+        .unwrap_or_else(|e| panic!("{e}: {sql}"))[0]
+        .n
+}
+
+fn median_and_p90(mut times: Vec<Duration>) -> (f64, f64) {
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let p90 = times[((times.len() * 9).div_ceil(10)).saturating_sub(1)];
+    (ms(times[times.len() / 2]), ms(p90))
+}
+
+struct Case {
+    name: &'static str,
+    token: String,
+    path: String,
+    /// The same answer in hand-written SQL: one or more statements, timed together.
+    sql: Vec<String>,
+}
+
+const PERIOD: (&str, &str) = ("2025-01-01", "2026-01-01");
+/// The year as stored UTC bounds (midnight in China Standard Time).
+const PERIOD_SQL: (&str, &str) = ("2024-12-31 16:00:00", "2025-12-31 16:00:00");
+
+fn stats_sql(key: &str, scope: &str) -> Vec<String> {
+    let (from, to) = PERIOD_SQL;
+    vec![
+        format!(
+            "SELECT {key} AS k, COUNT(*), \
+             COUNT(CASE WHEN level = 'major' THEN 1 END), \
+             COUNT(CASE WHEN status IN ('verified', 'closed') THEN 1 END), \
+             COUNT(CASE WHEN level = 'major' AND status IN ('verified', 'closed') THEN 1 END), \
+             COUNT(CASE WHEN status = 'closed' THEN 1 END), \
+             COUNT(CASE WHEN status = 'open' AND deadline < CURRENT_TIMESTAMP THEN 1 END) \
+             FROM hazards WHERE created_at >= '{from}' AND created_at < '{to}' \
+             AND status <> 'cancelled' {scope} GROUP BY {key}"
+        ),
+        format!(
+            "SELECT {key} AS k, COUNT(*), COUNT(DISTINCT enterprise_id) FROM inspections \
+             WHERE status = 'submitted' AND kind <> 'self' AND submitted_at >= '{from}' \
+             AND submitted_at < '{to}' {scope} GROUP BY {key}"
+        ),
+        format!(
+            "SELECT COUNT(*), COUNT(DISTINCT enterprise_id) FROM inspections \
+             WHERE status = 'submitted' AND kind <> 'self' AND submitted_at >= '{from}' \
+             AND submitted_at < '{to}' {scope}"
+        ),
+        format!(
+            "SELECT {key} AS k, kind, COUNT(*), COUNT(DISTINCT enterprise_id), SUM(fine_fen) \
+             FROM enforcement_actions WHERE issued_at >= '{from}' AND issued_at < '{to}' {scope} \
+             GROUP BY {key}, kind"
+        ),
+    ]
+}
+
+fn list_sql(filter: &str) -> Vec<String> {
+    vec![format!(
+        "SELECT * FROM hazards WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT 51"
+    )]
+}
+
+fn main() {
+    let benchmarking = std::env::args().any(|a| a == "--bench");
+    let scratch = tempfile::tempdir().expect("a scratch directory");
+    let url = match std::env::var("BENCH_DATABASE_URL") {
+        Ok(url) if benchmarking => url,
+        _ if benchmarking => panic!("set BENCH_DATABASE_URL (scripts/bench-scale does)"),
+        _ => format!("sqlite://{}", scratch.path().join("bench.db").display()),
+    };
+    let hazards: usize = match std::env::var("BENCH_HAZARDS") {
+        Ok(n) if benchmarking => n.parse().expect("BENCH_HAZARDS is a number"),
+        _ if benchmarking => 1_000_000,
+        _ => 3_000,
+    };
+    let samples = if benchmarking { 21 } else { 1 };
+    let log = |line: &str| eprintln!("bureau_scale: {line}");
+
+    let mut config = Config::for_database(&url, scratch.path().to_owned());
+    config.database_pool_size = 4;
+    let pool = server::prepare_database(&config).expect("database ready");
+    let mut conn = pool.get().expect("a connection");
+    let started = Instant::now();
+    let sizes = generate::Sizes::scaled(hazards);
+    generate::generate(&mut conn, sizes, &log);
+    generate::analyze(&mut conn);
+    log(&format!(
+        "{sizes:?} generated in {:.0} s",
+        started.elapsed().as_secs_f64()
+    ));
+    let admin = seed_user(&mut conn, "bench-root", "admin", None);
+    let prefecture = seed_user(&mut conn, "bench-prefecture", "supervisor", Some("3601"));
+
+    let state = AppState::new(pool, config).expect("valid configuration");
+    actix_web::rt::System::new().block_on(async move {
+        let service = test::init_service(app(state)).await;
+        let login = |username: &'static str| {
+            TestRequest::post()
+                .uri("/api/v1/auth/login")
+                .set_json(json!({"username": username, "password": PASSWORD}))
+                .to_request()
+        };
+        let admin_token = token(test::call_and_read_body_json(&service, login(admin)).await);
+        let prefecture_token =
+            token(test::call_and_read_body_json(&service, login(prefecture)).await);
+        let (from, to) = PERIOD;
+        let prefecture_scope = "AND region_code >= '3601' AND region_code < '3602'";
+        let cases = vec![
+            Case {
+                name: "stats, a year by sector (admin)",
+                token: admin_token.clone(),
+                path: format!("/api/v1/stats?from={from}&to={to}&group_by=sector"),
+                sql: stats_sql("sector_code", ""),
+            },
+            Case {
+                name: "stats, a year by county (prefecture supervisor)",
+                token: prefecture_token.clone(),
+                path: format!("/api/v1/stats?from={from}&to={to}&group_by=region"),
+                sql: stats_sql("substr(region_code, 1, 6)", prefecture_scope),
+            },
+            Case {
+                name: "hazard list page: open, one prefecture (admin)",
+                token: admin_token.clone(),
+                path: "/api/v1/hazards?status=open&region=3601&limit=50".into(),
+                sql: list_sql("status = 'open' AND region_code >= '3601' AND region_code < '3602'"),
+            },
+            Case {
+                name: "hazard list page: major fireworks (admin)",
+                token: admin_token.clone(),
+                path: "/api/v1/hazards?sector=fireworks&level=major&limit=50".into(),
+                sql: list_sql("sector_code IN ('fireworks') AND level = 'major'"),
+            },
+            Case {
+                name: "hazard list page: overdue (prefecture supervisor)",
+                token: prefecture_token.clone(),
+                path: "/api/v1/hazards?overdue=true&limit=50".into(),
+                sql: list_sql(&format!(
+                    "status = 'open' AND deadline < CURRENT_TIMESTAMP {prefecture_scope}"
+                )),
+            },
+        ];
+        println!("| case | API median (p90) ms | SQL median (p90) ms | ratio |");
+        println!("|---|---|---|---|");
+        for case in cases {
+            let mut api_times = Vec::new();
+            let mut sql_times = Vec::new();
+            for round in 0..samples + 2 {
+                let request = TestRequest::get()
+                    .uri(&case.path)
+                    .insert_header(("authorization", format!("Bearer {}", case.token)))
+                    .to_request();
+                let started = Instant::now();
+                let response = test::call_service(&service, request).await;
+                let status = response.status();
+                let body = test::read_body(response).await;
+                let api = started.elapsed();
+                assert!(
+                    status.is_success(),
+                    "{}: {status} {}",
+                    case.name,
+                    String::from_utf8_lossy(&body)
+                );
+                let started = Instant::now();
+                for sql in &case.sql {
+                    rows_of(&mut conn, sql);
+                }
+                let sql = started.elapsed();
+                if round >= 2 {
+                    // Two warm-up rounds fill the caches.
+                    api_times.push(api);
+                    sql_times.push(sql);
+                }
+            }
+            let (api, api_p90) = median_and_p90(api_times);
+            let (sql, sql_p90) = median_and_p90(sql_times);
+            println!(
+                "| {} | {api:.1} ({api_p90:.1}) | {sql:.1} ({sql_p90:.1}) | {:.2}x |",
+                case.name,
+                api / sql
+            );
+        }
+    });
+}
+
+const PASSWORD: &str = "a long benchmark password";
+
+fn seed_user(
+    conn: &mut DbConnection,
+    username: &'static str,
+    role: &str,
+    prefix: Option<&str>,
+) -> &'static str {
+    let mut user = safeloop::registry::user::NewUser::admin(
+        username,
+        safeloop::auth::password::hash(PASSWORD),
+    );
+    user.role = role.to_owned();
+    user.region_prefix = prefix.map(str::to_owned);
+    safeloop::registry::user::insert(conn, &user).expect("seed a user");
+    username
+}
+
+fn token(answer: Value) -> String {
+    answer["access_token"]
+        .as_str()
+        .expect("signed in")
+        .to_owned()
+}

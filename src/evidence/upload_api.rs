@@ -1,0 +1,289 @@
+//! Direct-upload endpoints: declare a photo and get a slot, PUT the bytes (on S3 straight to
+//! the store; on local disk to safeloop's signed URL), then complete.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header;
+use actix_web::web::{Bytes, BytesMut};
+use actix_web::{HttpRequest, HttpResponse, post, put, web};
+use chrono::{DateTime, Duration, Utc};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+
+use super::api::PhotoView;
+use super::ingest::{self, Declared};
+use super::model;
+use super::store::Store;
+use super::upload::{self, UploadRow};
+use crate::AppState;
+use crate::auth::AuthUser;
+use crate::db;
+use crate::error::{ApiError, Problem};
+use crate::extract::Json;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeclareUpload {
+    /// The SHA-256 of the bytes to come, 64 lowercase hex digits.
+    pub sha256: String,
+    /// Their exact size in bytes (at most the photo limit, 20 MiB by default).
+    pub size: i64,
+    /// `image/jpeg`, `image/png` or `image/webp`.
+    pub content_type: String,
+    /// `site`, `hazard`, `rectification` or `verification`.
+    pub purpose: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UploadSlot {
+    pub id: uuid::Uuid,
+    /// Where to send the bytes: an S3 presigned URL, or safeloop's own signed URL.
+    pub url: String,
+    /// Always `PUT`.
+    pub method: String,
+    /// Headers to send with the bytes, exactly as given.
+    pub headers: BTreeMap<String, String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Ask for a slot to upload one photo into directly. Valid 15 minutes; then
+/// `POST /photo-uploads/{id}/complete`.
+#[utoipa::path(
+    tag = "photos",
+    request_body = DeclareUpload,
+    responses(
+        (status = 201, body = UploadSlot),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/photo-uploads")]
+pub async fn declare_upload(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    req: HttpRequest,
+    Json(body): Json<DeclareUpload>,
+) -> Result<HttpResponse, ApiError> {
+    upload::declaration_errors(
+        &body.sha256,
+        body.size,
+        &body.content_type,
+        &body.purpose,
+        state.config.photo_max_bytes as u64,
+    )?;
+    let id = uuid::Uuid::now_v7();
+    let created_at = db::now();
+    let expires_at = created_at + Duration::minutes(upload::VALID_MINUTES);
+    let row = UploadRow {
+        id: id.to_string(),
+        sha256: body.sha256,
+        size: body.size,
+        content_type: body.content_type,
+        purpose: body.purpose,
+        staging_key: upload::staging_key(&id.to_string()),
+        uploaded_by: caller.id.to_string(),
+        created_at,
+        expires_at,
+        photo_id: None,
+        completed_at: None,
+    };
+    let (url, headers) = match &state.store {
+        Store::S3(s3) => {
+            let valid = std::time::Duration::from_secs(upload::VALID_MINUTES as u64 * 60);
+            s3.presign_put(&row.staging_key, row.size as u64, &row.content_type, valid)
+                .await?
+        }
+        Store::Local(_) => {
+            let expires = expires_at.and_utc().timestamp();
+            let signature = upload::signature(state.config.token_secret_bytes(), &row.id, expires);
+            let info = req.connection_info();
+            let url = format!(
+                "{}://{}/api/v1/photo-uploads/{id}/content?expires={expires}&signature={signature}",
+                info.scheme(),
+                info.host()
+            );
+            (
+                url,
+                vec![("content-type".to_owned(), row.content_type.clone())],
+            )
+        }
+    };
+    let stored = row.clone();
+    db::run(&state.pool, move |conn| upload::insert(conn, &stored)).await?;
+    Ok(HttpResponse::Created().json(UploadSlot {
+        id,
+        url,
+        method: "PUT".into(),
+        headers: headers.into_iter().collect(),
+        expires_at: expires_at.and_utc(),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SignedQuery {
+    /// Unix time the URL stops working.
+    pub expires: i64,
+    pub signature: String,
+}
+
+/// Where the bytes of a direct upload go on the local-disk store, through the signed URL the
+/// slot gave (no bearer token: the signature is the permission). Exactly the declared size
+/// and type; a repeated PUT replaces what the slot held.
+#[utoipa::path(
+    tag = "photos",
+    params(("id" = uuid::Uuid, Path), SignedQuery),
+    request_body(content = Vec<u8>, content_type = "image/jpeg"),
+    responses(
+        (status = 200, description = "stored, waiting for completion"),
+        (status = 403, description = "the signature is wrong or has expired", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/photo-uploads/{id}/content")]
+pub async fn put_upload(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<uuid::Uuid>,
+    query: web::Query<SignedQuery>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().to_string();
+    let secret = state.config.token_secret_bytes();
+    if !upload::signature_holds(secret, &id, query.expires, &query.signature, Utc::now()) {
+        return Err(ApiError::Forbidden(
+            "this upload URL is not valid or has expired; ask for a new slot".into(),
+        ));
+    }
+    let lookup = id.clone();
+    let slot = db::run(&state.pool, move |conn| upload::find(conn, &lookup))
+        .await?
+        .filter(|slot| slot.completed_at.is_none())
+        .ok_or(ApiError::NotFound("photo upload"))?;
+    let sent_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if sent_type != slot.content_type {
+        return Err(ApiError::validation(
+            "content-type",
+            format!("this slot takes {}", slot.content_type),
+        ));
+    }
+    let mut bytes = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest {
+            code: "unreadable_body",
+            detail: e.to_string(),
+        })?;
+        if (bytes.len() + chunk.len()) as i64 > slot.size {
+            return Err(ApiError::PayloadTooLarge(format!(
+                "this slot takes exactly {} bytes",
+                slot.size
+            )));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    state.store.delete(&slot.staging_key).await?;
+    state
+        .store
+        .put_new(&slot.staging_key, bytes.freeze(), &slot.content_type)
+        .await?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+/// Finish a direct upload: the bytes in the slot are checked against the declared size and
+/// SHA-256 (a mismatch answers 422 and removes them), then inspected like any upload. Calling
+/// it again returns the same photo.
+#[utoipa::path(
+    tag = "photos",
+    params(("id" = uuid::Uuid, Path)),
+    responses(
+        (status = 201, body = PhotoView),
+        (status = 200, description = "already completed", body = PhotoView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the slot expired", body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/photo-uploads/{id}/complete")]
+pub async fn complete_upload(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().to_string();
+    let user = caller.id.to_string();
+    let slot = db::run(&state.pool, move |conn| upload::find_own(conn, &id, &user)).await?;
+    if let Some(photo_id) = slot.photo_id.clone() {
+        let photo = db::run(&state.pool, move |conn| model::find(conn, &photo_id))
+            .await?
+            .ok_or(ApiError::NotFound("photo"))?;
+        return Ok(HttpResponse::Ok().json(PhotoView::from(photo)));
+    }
+    if slot.expires_at < db::now() {
+        return Err(ApiError::Conflict {
+            code: "upload_expired",
+            detail: "the upload slot has expired; ask for a new one".into(),
+        });
+    }
+    let bytes = match state.store.get(&slot.staging_key).await {
+        Ok(bytes) => bytes,
+        Err(super::store::StoreError::NotFound) => {
+            return Err(ApiError::validation(
+                "size",
+                "nothing has been uploaded to this slot yet",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let photo = match check_and_ingest(&state, &caller, &slot, bytes).await {
+        Ok(photo) => photo,
+        Err(e) => {
+            // What failed the checks is not kept.
+            state.store.delete(&slot.staging_key).await?;
+            return Err(e);
+        }
+    };
+    state.store.delete(&slot.staging_key).await?;
+    let (slot_id, photo_id) = (slot.id.clone(), photo.id.clone());
+    db::run(&state.pool, move |conn| {
+        upload::complete(conn, &slot_id, &photo_id, db::now())
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/photos/{}", photo.id)))
+        .json(PhotoView::from(photo)))
+}
+
+async fn check_and_ingest(
+    state: &AppState,
+    caller: &AuthUser,
+    slot: &UploadRow,
+    bytes: Bytes,
+) -> Result<model::PhotoRow, ApiError> {
+    if bytes.len() as i64 != slot.size {
+        return Err(ApiError::validation(
+            "size",
+            format!("{} bytes were declared, {} arrived", slot.size, bytes.len()),
+        ));
+    }
+    let input = bytes.clone();
+    let sha256 = web::block(move || hex::encode(Sha256::digest(&input)))
+        .await
+        .map_err(ApiError::internal)?;
+    if sha256 != slot.sha256 {
+        return Err(ApiError::validation(
+            "sha256",
+            format!("the bytes that arrived hash to {sha256}, not the declared value"),
+        ));
+    }
+    ingest::ingest(state, caller.id, &slot.purpose, Declared::default(), bytes).await
+}
