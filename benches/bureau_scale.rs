@@ -170,6 +170,27 @@ fn main() {
                 )),
             },
         ];
+        // The figures agree with the SQL before any are timed.
+        let answer: Value = test::call_and_read_body_json(
+            &service,
+            TestRequest::get()
+                .uri(&format!(
+                    "/api/v1/stats?from={from}&to={to}&group_by=sector"
+                ))
+                .insert_header(("authorization", format!("Bearer {admin_token}")))
+                .to_request(),
+        )
+        .await;
+        let (low, high) = PERIOD_SQL;
+        let found = rows_of(
+            &mut conn,
+            &format!(
+                "SELECT id FROM hazards WHERE created_at >= '{low}' AND created_at < '{high}' \
+                 AND status <> 'cancelled'"
+            ),
+        );
+        assert_eq!(answer["hazards_found"], found, "{answer}");
+        assert!(found > 0, "the period holds generated hazards");
         println!("| case | API median (p90) ms | SQL median (p90) ms | ratio |");
         println!("|---|---|---|---|");
         for case in cases {
