@@ -147,7 +147,9 @@ pub fn list(
         query = query.filter(ea::issued_at.lt(to));
     }
     if let Some(after) = &filter.after {
-        query = query.filter(
+        // The plain bound lets the (created_at, id) index start at the cursor; the OR alone
+        // would read every newer row again on each page.
+        query = query.filter(ea::created_at.le(after.at)).filter(
             ea::created_at
                 .lt(after.at)
                 .or(ea::created_at.eq(after.at).and(ea::id.lt(after.id.clone()))),

@@ -108,12 +108,45 @@ pub struct PhotoUpload {
 
 const MAX_TEXT_FIELD: usize = 1024;
 
+/// The photo part of a form, spooled to an anonymous temporary file as it arrives, so a burst
+/// of uploads waits for its turn at inspection on disk rather than in memory.
+struct Spooled {
+    file: tokio::fs::File,
+    len: usize,
+}
+
+async fn spool(field: &mut actix_multipart::Field, max_bytes: usize) -> Result<Spooled, ApiError> {
+    use tokio::io::AsyncWriteExt;
+    let io = |e: std::io::Error| ApiError::internal(format!("spooling an upload: {e}"));
+    let file = actix_web::web::block(tempfile::tempfile)
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(io)?;
+    let mut file = tokio::fs::File::from_std(file);
+    let mut len = 0;
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest {
+            code: "malformed_multipart",
+            detail: e.to_string(),
+        })?;
+        len += chunk.len();
+        if len > max_bytes {
+            return Err(ApiError::PayloadTooLarge(format!(
+                "the photo is larger than {max_bytes} bytes"
+            )));
+        }
+        file.write_all(&chunk).await.map_err(io)?;
+    }
+    file.flush().await.map_err(io)?;
+    Ok(Spooled { file, len })
+}
+
 /// Reads the form, holding at most `max_bytes` of the file: past that the upload stops at once.
 async fn read_form(
     mut form: Multipart,
     max_bytes: usize,
-) -> Result<(Vec<u8>, String, Declared), ApiError> {
-    let mut file: Option<Vec<u8>> = None;
+) -> Result<(Spooled, String, Declared), ApiError> {
+    let mut file: Option<Spooled> = None;
     let mut purpose = None;
     let mut declared = Declared::default();
     while let Some(field) = form.next().await {
@@ -122,11 +155,11 @@ async fn read_form(
             detail: e.to_string(),
         })?;
         let name = field.name().unwrap_or("").to_owned();
-        let limit = if name == "file" {
-            max_bytes
-        } else {
-            MAX_TEXT_FIELD
-        };
+        if name == "file" {
+            file = Some(spool(&mut field, max_bytes).await?);
+            continue;
+        }
+        let limit = MAX_TEXT_FIELD;
         let mut data = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|e| ApiError::BadRequest {
@@ -134,11 +167,7 @@ async fn read_form(
                 detail: e.to_string(),
             })?;
             if data.len() + chunk.len() > limit {
-                return Err(if name == "file" {
-                    ApiError::PayloadTooLarge(format!("the photo is larger than {max_bytes} bytes"))
-                } else {
-                    ApiError::validation(name, "is too long")
-                });
+                return Err(ApiError::validation(name, "is too long"));
             }
             data.extend_from_slice(&chunk);
         }
@@ -147,7 +176,6 @@ async fn read_form(
                 .map_err(|_| ApiError::validation(name.clone(), "is not UTF-8 text"))
         };
         match name.as_str() {
-            "file" => file = Some(data),
             "purpose" => purpose = Some(text()?),
             "captured_at" => {
                 let value = text()?;
@@ -186,7 +214,7 @@ async fn read_form(
         }
     }
     let file = file
-        .filter(|f| !f.is_empty())
+        .filter(|f| f.len > 0)
         .ok_or_else(|| ApiError::validation("file", "is required"))?;
     let purpose = purpose.ok_or_else(|| ApiError::validation("purpose", "is required"))?;
     if !PURPOSES.contains(&purpose.as_str()) {
@@ -235,7 +263,11 @@ pub async fn upload_photo(
         ));
     }
     let (file, purpose, declared) = read_form(form, state.config.photo_max_bytes).await?;
-    let photo = ingest::ingest(&state, caller.id, &purpose, declared, file.into()).await?;
+    let upload = ingest::Upload::Spooled {
+        file: file.file,
+        len: file.len,
+    };
+    let photo = ingest::ingest(&state, caller.id, &purpose, declared, upload).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/photos/{}", photo.id)))
         .json(PhotoView::from(photo)))

@@ -32,21 +32,48 @@ impl From<InspectError> for ApiError {
     }
 }
 
-/// Inspects, stores and records one photo.
+/// Where an upload's bytes are: already in memory, or spooled to a temporary file.
+pub enum Upload {
+    Bytes(Bytes),
+    Spooled { file: tokio::fs::File, len: usize },
+}
+
+impl Upload {
+    async fn into_bytes(self) -> Result<Bytes, ApiError> {
+        use tokio::io::{AsyncReadExt, AsyncSeekExt};
+        match self {
+            Upload::Bytes(bytes) => Ok(bytes),
+            Upload::Spooled { mut file, len } => {
+                let io = |e: std::io::Error| {
+                    ApiError::internal(format!("reading a spooled upload: {e}"))
+                };
+                file.rewind().await.map_err(io)?;
+                let mut bytes = Vec::with_capacity(len);
+                file.read_to_end(&mut bytes).await.map_err(io)?;
+                Ok(Bytes::from(bytes))
+            }
+        }
+    }
+}
+
+/// Inspects, stores and records one photo. A spooled upload is read into memory only once it
+/// has its turn at the image semaphore, so memory follows the cores, not the queue.
 pub async fn ingest(
     state: &AppState,
     uploader: UserId,
     purpose: &str,
     declared: Declared,
-    bytes: Bytes,
+    upload: Upload,
 ) -> Result<PhotoRow, ApiError> {
     let budget = state.config.photo_max_pixels;
-    let inspected = {
+    let (bytes, inspected) = {
         let _permit = state.image_permit().await;
+        let bytes = upload.into_bytes().await?;
         let input = bytes.clone();
-        actix_web::web::block(move || inspect::inspect(&input, budget))
+        let inspected = actix_web::web::block(move || inspect::inspect(&input, budget))
             .await
-            .map_err(ApiError::internal)??
+            .map_err(ApiError::internal)??;
+        (bytes, inspected)
     };
     let original_key = store::original_key(&inspected.sha256);
     let thumbnail_key = store::thumbnail_key(&inspected.sha256);

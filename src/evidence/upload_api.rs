@@ -285,5 +285,6 @@ async fn check_and_ingest(
             format!("the bytes that arrived hash to {sha256}, not the declared value"),
         ));
     }
-    ingest::ingest(state, caller.id, &slot.purpose, Declared::default(), bytes).await
+    let upload = ingest::Upload::Bytes(bytes);
+    ingest::ingest(state, caller.id, &slot.purpose, Declared::default(), upload).await
 }

@@ -163,7 +163,9 @@ pub fn list(
 ) -> Result<Vec<HazardRow>, ApiError> {
     let mut query = filtered(scope, filter, now);
     if let Some(after) = &filter.after {
-        query = query.filter(
+        // The plain bound lets the (created_at, id) index start at the cursor; the OR alone
+        // would read every newer row again on each page.
+        query = query.filter(hazards::created_at.le(after.at)).filter(
             hazards::created_at.lt(after.at).or(hazards::created_at
                 .eq(after.at)
                 .and(hazards::id.lt(after.id.clone()))),

@@ -184,7 +184,9 @@ pub fn list(
         query = query.filter(inspections::updated_at.gt(since));
     }
     if let Some(after) = &filter.after {
-        query = query.filter(
+        // The plain bound lets the (created_at, id) index start at the cursor; the OR alone
+        // would read every newer row again on each page.
+        query = query.filter(inspections::created_at.le(after.at)).filter(
             inspections::created_at
                 .lt(after.at)
                 .or(inspections::created_at

@@ -111,7 +111,9 @@ pub fn list(
         query = query.filter(enterprises::updated_at.gt(since));
     }
     if let Some(after) = &filter.after {
-        query = query.filter(
+        // The plain bound lets the (created_at, id) index start at the cursor; the OR alone
+        // would read every newer row again on each page.
+        query = query.filter(enterprises::created_at.le(after.at)).filter(
             enterprises::created_at
                 .lt(after.at)
                 .or(enterprises::created_at

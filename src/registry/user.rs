@@ -136,7 +136,9 @@ pub fn list(conn: &mut DbConnection, filter: &UserFilter) -> Result<Vec<UserRow>
         query = query.filter(users::active.eq(active));
     }
     if let Some(after) = &filter.after {
-        query = query.filter(
+        // The plain bound lets the (created_at, id) index start at the cursor; the OR alone
+        // would read every newer row again on each page.
+        query = query.filter(users::created_at.le(after.at)).filter(
             users::created_at.lt(after.at).or(users::created_at
                 .eq(after.at)
                 .and(users::id.lt(after.id.clone()))),
