@@ -27,6 +27,13 @@ impl FieldError {
             message: message.into(),
         }
     }
+
+    /// The error for text whose trimmed length in characters lies outside `min..=max`.
+    pub fn length(field: &str, value: &str, min: usize, max: usize) -> Option<Self> {
+        let n = value.trim().chars().count();
+        (n < min || n > max)
+            .then(|| FieldError::new(field, format!("must be {min}-{max} characters")))
+    }
 }
 
 /// The body of every error response.

@@ -100,13 +100,7 @@ pub struct Document<'a> {
 pub fn field_errors(doc: &Document, now: DateTime<Utc>) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let mut length = |field: &str, value: &str, min: usize, max: usize| {
-        let n = value.trim().chars().count();
-        if n < min || n > max {
-            errors.push(FieldError::new(
-                field,
-                format!("must be {min}-{max} characters"),
-            ));
-        }
+        errors.extend(FieldError::length(field, value, min, max));
     };
     length("document_no", doc.document_no, 1, 64);
     length("issuing_body", doc.issuing_body, 1, 100);

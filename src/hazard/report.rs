@@ -88,13 +88,7 @@ pub struct ReportText<'a> {
 pub fn field_errors(report: &ReportText, now: DateTime<Utc>) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let mut length = |field: &str, value: &str, min: usize, max: usize| {
-        let n = value.trim().chars().count();
-        if n < min || n > max {
-            errors.push(FieldError::new(
-                field,
-                format!("must be {min}-{max} characters"),
-            ));
-        }
+        errors.extend(FieldError::length(field, value, min, max));
     };
     length("description", report.description, 1, 2000);
     length("responsible_person", report.responsible_person, 1, 50);
