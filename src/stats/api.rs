@@ -31,7 +31,8 @@ pub struct StatsQuery {
     /// A sector code; an umbrella sector includes its children.
     pub sector: Option<String>,
     /// Break the figures down by `sector`, `region` (one level below `region`, or below the
-    /// caller's own region), `month` (China Standard Time) or `inspector`.
+    /// caller's own region), `month` (China Standard Time) or `inspector` (who reported the
+    /// hazard, every officer present at the inspection, who issued the document).
     pub group_by: Option<GroupBy>,
 }
 

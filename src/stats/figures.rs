@@ -173,7 +173,8 @@ pub enum GroupBy {
     Region,
     /// Calendar months, China Standard Time.
     Month,
-    /// The officer who reported the hazard, filed the inspection or issued the document.
+    /// The officer who reported the hazard, was present at the inspection (each officer of a
+    /// joint inspection counts it) or issued the document.
     Inspector,
 }
 

@@ -11,7 +11,7 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 use super::figures::{GroupBy, HazardCounts, InspectionCounts, KindCounts, next_region_level};
 use crate::auth::scope::Scope;
 use crate::calendar;
-use crate::db::schema::{enforcement_actions, hazards, inspections};
+use crate::db::schema::{enforcement_actions, hazards, inspection_officers, inspections};
 use crate::db::{Backend, DbBackend, DbConnection};
 use crate::enforcement::rules::ActionKind;
 use crate::error::ApiError;
@@ -197,6 +197,23 @@ pub fn inspection_counts(
         sql::<BigInt>("COUNT(DISTINCT enterprise_id)"),
     );
     let rows: Vec<(String, i64, i64)> = match &key {
+        // An inspection counts for every officer present, not only the one who filed it.
+        Some(_) if group == Some(GroupBy::Inspector) => {
+            let officer = "inspection_officers.user_id";
+            let columns = (
+                sql::<Text>(officer),
+                sql::<BigInt>("COUNT(*)"),
+                sql::<BigInt>("COUNT(DISTINCT inspections.enterprise_id)"),
+            );
+            selected!(
+                inspections::table
+                    .inner_join(inspection_officers::table)
+                    .group_by(sql::<Text>(officer))
+                    .select(columns)
+                    .into_boxed::<DbBackend>()
+            )
+            .load(conn)?
+        }
         Some(key) => selected!(
             inspections::table
                 .group_by(sql::<Text>(key))

@@ -226,7 +226,11 @@ backend_test!(async fn a_county_year_in_small_gives_the_reports_figures(app) {
     let by_officer = stats(&app, &supervisor, "?group_by=inspector").await;
     let lead = group(&by_officer, &county.lead.id);
     assert_eq!((lead["hazards_found"].as_i64(), lead["inspections"].as_i64()), (Some(200), Some(6)));
-    assert_eq!(group(&by_officer, &county.partner.id)["documents_by_kind"]["suspension"], 1);
+    let partner = group(&by_officer, &county.partner.id);
+    assert_eq!(partner["documents_by_kind"]["suspension"], 1);
+    assert_eq!(partner["inspections"], 6, "each officer present counts the inspection");
+    assert_eq!(partner["hazards_found"], 0, "hazards count for the one who reported them");
+    assert_eq!(by_officer["inspections"], 6, "the totals count each inspection once");
 
     let mine_only = stats(&app, &supervisor, "?sector=non_coal_mines").await;
     assert_eq!((mine_only["hazards_found"].as_i64(), mine_only["inspections"].as_i64()), (Some(80), Some(2)));
