@@ -38,6 +38,22 @@ pub fn parse_bound(text: &str) -> Option<NaiveDateTime> {
         .map(|t| t.with_timezone(&Utc).naive_utc())
 }
 
+/// A period bound from the query parameter `field`, if given; a 422 naming it if unreadable.
+pub fn bound_param(
+    field: &str,
+    text: Option<&str>,
+) -> Result<Option<NaiveDateTime>, crate::error::ApiError> {
+    text.map(|t| {
+        parse_bound(t).ok_or_else(|| {
+            crate::error::ApiError::validation(
+                field,
+                "must be a date (YYYY-MM-DD) or an RFC 3339 time",
+            )
+        })
+    })
+    .transpose()
+}
+
 /// Midnight of 1 January of `year`, China Standard Time, as stored UTC.
 pub fn start_of_year(year: i32) -> NaiveDateTime {
     parse_bound(&format!("{year:04}-01-01")).expect("a valid date")

@@ -129,15 +129,6 @@ pub struct ActionPage {
     pub next_cursor: Option<String>,
 }
 
-fn bound(field: &str, text: Option<&str>) -> Result<Option<chrono::NaiveDateTime>, ApiError> {
-    text.map(|t| {
-        calendar::parse_bound(t).ok_or_else(|| {
-            ApiError::validation(field, "must be a date (YYYY-MM-DD) or an RFC 3339 time")
-        })
-    })
-    .transpose()
-}
-
 /// Hazards one document may answer.
 const MAX_HAZARDS: usize = 100;
 
@@ -353,8 +344,8 @@ pub async fn list_actions(
         hazard_id: query.hazard_id.map(|h| h.to_string()),
         sector: query.sector,
         region: query.region,
-        issued_from: bound("issued_from", query.issued_from.as_deref())?,
-        issued_to: bound("issued_to", query.issued_to.as_deref())?,
+        issued_from: calendar::bound_param("issued_from", query.issued_from.as_deref())?,
+        issued_to: calendar::bound_param("issued_to", query.issued_to.as_deref())?,
         after: query.cursor.as_deref().map(Cursor::decode).transpose()?,
         limit: pagination::limit(query.limit)?,
     };

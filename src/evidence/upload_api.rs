@@ -247,8 +247,11 @@ pub async fn complete_upload(
     let photo = match check_and_ingest(&state, &caller, &slot, bytes).await {
         Ok(photo) => photo,
         Err(e) => {
-            // What failed the checks is not kept.
-            state.store.delete(&slot.staging_key).await?;
+            // What failed the checks is not kept; if the store cannot remove it now, the
+            // cleanup of abandoned slots will, and the caller still learns why it failed.
+            if let Err(error) = state.store.delete(&slot.staging_key).await {
+                tracing::warn!(key = %slot.staging_key, %error, "could not remove refused upload bytes");
+            }
             return Err(e);
         }
     };

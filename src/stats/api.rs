@@ -63,21 +63,6 @@ pub struct Stats {
     pub groups: Vec<Group>,
 }
 
-fn bound(
-    field: &str,
-    text: Option<&str>,
-    default: NaiveDefault,
-) -> Result<chrono::NaiveDateTime, ApiError> {
-    match text {
-        Some(text) => calendar::parse_bound(text).ok_or_else(|| {
-            ApiError::validation(field, "must be a date (YYYY-MM-DD) or an RFC 3339 time")
-        }),
-        None => Ok(default()),
-    }
-}
-
-type NaiveDefault = fn() -> chrono::NaiveDateTime;
-
 fn this_year() -> chrono::NaiveDateTime {
     calendar::start_of_year(calendar::year_of(Utc::now()))
 }
@@ -87,8 +72,8 @@ fn next_year() -> chrono::NaiveDateTime {
 }
 
 fn selection(query: &StatsQuery, scope: Scope) -> Result<Selection, ApiError> {
-    let from = bound("from", query.from.as_deref(), this_year)?;
-    let to = bound("to", query.to.as_deref(), next_year)?;
+    let from = calendar::bound_param("from", query.from.as_deref())?.unwrap_or_else(this_year);
+    let to = calendar::bound_param("to", query.to.as_deref())?.unwrap_or_else(next_year);
     if from >= to {
         return Err(ApiError::validation("to", "must come after `from`"));
     }
