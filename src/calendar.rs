@@ -4,6 +4,8 @@
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
+use crate::db::Backend;
+
 /// UTC+08:00 in seconds.
 pub const OFFSET_SECS: i32 = 8 * 3600;
 
@@ -22,6 +24,47 @@ pub fn month_of(at: NaiveDateTime) -> String {
         .with_timezone(&offset())
         .format("%Y-%m")
         .to_string()
+}
+
+/// The year and month number (1-12) of a stored UTC time, in China Standard Time.
+pub fn year_month_of(at: NaiveDateTime) -> (i32, u32) {
+    let local = at.and_utc().with_timezone(&offset());
+    (local.year(), local.month())
+}
+
+/// The year and month a stored UTC time opens, if it is midnight on the first of a month in
+/// China Standard Time.
+pub fn month_opened_by(at: NaiveDateTime) -> Option<(i32, u32)> {
+    let local = at.and_utc().with_timezone(&offset()).naive_local();
+    (local.day() == 1 && local.time() == chrono::NaiveTime::MIN)
+        .then(|| (local.year(), local.month()))
+}
+
+/// SQL for `YYYY-MM` of a stored UTC time column, in China Standard Time.
+pub fn month_sql(backend: Backend, column: &str) -> String {
+    let hours = OFFSET_SECS / 3600;
+    match backend {
+        Backend::Sqlite => format!("strftime('%Y-%m', {column}, '+{hours} hours')"),
+        Backend::Postgres => format!("to_char({column} + interval '{hours} hours', 'YYYY-MM')"),
+    }
+}
+
+/// SQL for the year (`"year"`) or the month number (`"month"`) of a stored UTC time column, in
+/// China Standard Time, as an integer.
+pub fn part_sql(backend: Backend, part: &str, column: &str) -> String {
+    let hours = OFFSET_SECS / 3600;
+    match (backend, part) {
+        (Backend::Sqlite, "year") => {
+            format!("CAST(strftime('%Y', {column}, '+{hours} hours') AS INTEGER)")
+        }
+        (Backend::Sqlite, _) => {
+            format!("CAST(strftime('%m', {column}, '+{hours} hours') AS INTEGER)")
+        }
+        (Backend::Postgres, part) => format!(
+            "CAST(EXTRACT({} FROM {column} + interval '{hours} hours') AS INTEGER)",
+            part.to_uppercase()
+        ),
+    }
 }
 
 /// A period bound from a query: a date (`2023-01-01`, midnight in China Standard Time) or an
@@ -70,6 +113,22 @@ mod tests {
         let early = DateTime::parse_from_rfc3339("2023-12-31T15:59:59Z").unwrap();
         assert_eq!(year_of(early.with_timezone(&Utc)), 2023);
         assert_eq!(month_of(late.naive_utc()), "2024-01");
+    }
+
+    #[test]
+    fn months_open_at_midnight_in_beijing() {
+        let first = parse_bound("2024-03-01").unwrap();
+        assert_eq!(month_opened_by(first), Some((2024, 3)));
+        assert_eq!(year_month_of(first), (2024, 3));
+        assert_eq!(
+            year_month_of(first - chrono::Duration::seconds(1)),
+            (2024, 2)
+        );
+        assert_eq!(month_opened_by(first + chrono::Duration::seconds(1)), None);
+        assert_eq!(month_opened_by(parse_bound("2024-03-02").unwrap()), None);
+        // Midnight UTC on the first is 08:00 in Beijing: not a month's start.
+        let utc_midnight = parse_bound("2024-03-01T00:00:00Z").unwrap();
+        assert_eq!(month_opened_by(utc_midnight), None);
     }
 
     #[test]

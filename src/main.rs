@@ -11,6 +11,7 @@ use safeloop::config::Config;
 use safeloop::ops::telemetry;
 use safeloop::registry::catalog;
 use safeloop::registry::user::{self, NewUser};
+use safeloop::stats::tally;
 use safeloop::{openapi, server};
 
 #[derive(Parser)]
@@ -48,6 +49,10 @@ enum AdminCommand {
     GcPhotos,
     /// Import or rename regions from a CSV file with a header and `code,name[,parent_code]` rows.
     ImportRegions { file: std::path::PathBuf },
+    /// Recount the report tallies behind /stats from the rows, e.g. after a bulk import.
+    RecountTallies,
+    /// Check the report tallies against a recount; fails if any row differs.
+    CheckTallies,
 }
 
 fn main() -> ExitCode {
@@ -70,6 +75,12 @@ fn main() -> ExitCode {
         Command::Admin {
             command: AdminCommand::ImportRegions { file },
         } => import_regions(&config, &file),
+        Command::Admin {
+            command: AdminCommand::RecountTallies,
+        } => recount_tallies(&config),
+        Command::Admin {
+            command: AdminCommand::CheckTallies,
+        } => check_tallies(&config),
         Command::Admin {
             command: AdminCommand::GcPhotos,
         } => server::collect_photos_once(config).map(|removed| {
@@ -117,4 +128,26 @@ fn import_regions(config: &Config, file: &std::path::Path) -> Result<(), String>
     let written = catalog::import_regions(&mut conn, &rows).map_err(|e| e.to_string())?;
     println!("imported {written} regions");
     Ok(())
+}
+
+fn recount_tallies(config: &Config) -> Result<(), String> {
+    let pool = server::prepare_database(config)?;
+    let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
+    tally::rebuild(&mut conn).map_err(|e| format!("cannot recount the tallies: {e}"))?;
+    println!("recounted the report tallies");
+    Ok(())
+}
+
+fn check_tallies(config: &Config) -> Result<(), String> {
+    let pool = server::prepare_database(config)?;
+    let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
+    match tally::differences(&mut conn).map_err(|e| format!("cannot check the tallies: {e}"))? {
+        0 => {
+            println!("the report tallies agree with the rows");
+            Ok(())
+        }
+        n => Err(format!(
+            "{n} tally rows differ from a recount; run `safeloop admin recount-tallies`"
+        )),
+    }
 }

@@ -44,6 +44,17 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// `n` bind placeholders for a hand-written statement: `$1, $2` or `?, ?`.
+    pub fn placeholders(self, n: usize) -> String {
+        let one = |i: usize| match self {
+            Backend::Sqlite => "?".to_owned(),
+            Backend::Postgres => format!("${i}"),
+        };
+        (1..=n).map(one).collect::<Vec<_>>().join(", ")
+    }
+}
+
 impl DbConnection {
     pub fn backend(&self) -> Backend {
         match self {

@@ -293,6 +293,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    report_tallies (month, county_code, sector_code) {
+        month -> Text,
+        county_code -> Text,
+        sector_code -> Text,
+        inspections -> BigInt,
+        hazards_found -> BigInt,
+        major_hazards_found -> BigInt,
+        hazards_rectified -> BigInt,
+        major_hazards_rectified -> BigInt,
+        hazards_closed -> BigInt,
+    }
+}
+
+diesel::table! {
+    inspected_enterprises (year, enterprise_id, region_code, sector_code) {
+        year -> Integer,
+        enterprise_id -> Text,
+        region_code -> Text,
+        sector_code -> Text,
+        months -> Integer,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(enterprises -> sectors (sector_code));
 diesel::joinable!(enterprises -> regions (region_code));
@@ -329,4 +353,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     enforcement_actions,
     enforcement_action_hazards,
     photo_uploads,
+    report_tallies,
+    inspected_enterprises,
 );

@@ -62,11 +62,14 @@ pub fn scoped<'a>(scope: &Scope) -> BoxedQuery<'a> {
     )
 }
 
+/// Stores a new hazard and counts it in the report tallies, together.
 pub fn insert(conn: &mut DbConnection, row: &HazardRow) -> Result<(), diesel::result::Error> {
-    diesel::insert_into(hazards::table)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
+    conn.transaction(|conn| {
+        diesel::insert_into(hazards::table)
+            .values(row)
+            .execute(conn)?;
+        crate::stats::tally::hazard_reported(conn, row)
+    })
 }
 
 /// Whatever the scope: for telling a replayed create from a clashing one.

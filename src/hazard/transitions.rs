@@ -14,6 +14,7 @@ use crate::db::schema::hazards;
 use crate::db::{self, DbConnection};
 use crate::error::ApiError;
 use crate::evidence::model as photo_model;
+use crate::stats::tally;
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -142,6 +143,7 @@ pub fn transition(
                     .into(),
             });
         }
+        tally::hazard_moved(conn, &hazard, from.as_str(), to.as_str())?;
         photo_model::attach(conn, caller, hazard_id, &photo_ids, purposes, "photo_ids")?;
         events::append(
             conn,

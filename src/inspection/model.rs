@@ -210,7 +210,8 @@ pub fn update_draft(
     results: Option<&[ResultRow]>,
 ) -> Result<(), ApiError> {
     changes.version = Some(current.version + 1);
-    changes.updated_at = Some(crate::db::now());
+    let now = crate::db::now();
+    changes.updated_at = Some(now);
     conn.transaction(|conn| {
         let updated = diesel::update(
             inspections::table
@@ -225,6 +226,10 @@ pub fn update_draft(
                 code: "inspection_changed",
                 detail: "the inspection was submitted or changed meanwhile; read it again".into(),
             });
+        }
+        if changes.status.as_deref() == Some("submitted") {
+            let at = changes.submitted_at.flatten().unwrap_or(now);
+            crate::stats::tally::inspection_submitted(conn, current, at)?;
         }
         if let Some(results) = results {
             diesel::delete(

@@ -3,13 +3,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::{HttpResponse, get, web};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::figures::{Figures, GroupBy, HazardCounts};
-use super::query::{self, Selection};
+use super::figures::{Figures, GroupBy, HazardCounts, InspectionCounts};
+use super::query::{self, Counted, Selection};
+use super::tallied::{self, Plan};
 use crate::AppState;
 use crate::auth::scope::Scope;
 use crate::auth::{AuthUser, Role};
@@ -130,9 +131,44 @@ fn sum<'a>(groups: impl Iterator<Item = &'a HazardCounts>) -> HazardCounts {
     })
 }
 
-/// The single row of an ungrouped count, or zeros.
-fn total_of<T: Default>(rows: Vec<(String, T)>) -> T {
-    rows.into_iter().next().map(|(_, c)| c).unwrap_or_default()
+/// Hazard and inspection counts per group key, from the tallies when they can answer exactly
+/// (`tallied::Plan`), else from the rows.
+fn count(
+    conn: &mut DbConnection,
+    plan: Option<&Plan>,
+    selection: &Selection,
+    group: Option<GroupBy>,
+    now: NaiveDateTime,
+) -> Result<Counted, ApiError> {
+    match plan {
+        Some(plan) => tallied::counted(conn, plan, selection, group, now),
+        None => query::counted(conn, selection, group, now),
+    }
+}
+
+/// The inspection figures of the whole selection, when the groups were counted by `group`.
+fn inspection_totals(
+    conn: &mut DbConnection,
+    plan: Option<&Plan>,
+    selection: &Selection,
+    groups: &Counted,
+) -> Result<InspectionCounts, ApiError> {
+    match plan {
+        // Every inspection falls in exactly one of the tallies' groups, so the count adds up;
+        // distinct enterprises do not.
+        Some(plan) => Ok(InspectionCounts {
+            inspections: groups.inspections.values().map(|c| c.inspections).sum(),
+            enterprises: tallied::enterprises_inspected(conn, plan, selection, None)?
+                .into_values()
+                .next()
+                .unwrap_or(0),
+        }),
+        None => Ok(query::inspection_counts(conn, selection, None)?
+            .into_iter()
+            .next()
+            .map(|(_, c)| c)
+            .unwrap_or_default()),
+    }
 }
 
 fn compute(
@@ -146,23 +182,24 @@ fn compute(
         return Err(ApiError::validation("sector", "is not a known sector code"));
     }
     let now = db::now();
-    let inspections = total_of(query::inspection_counts(conn, selection, None)?);
+    let plan = Plan::for_selection(selection, group);
+    let plan = plan.as_ref();
     let enforcement = query::enforcement_counts(conn, selection, None)?;
     let enforcement = enforcement.into_values().next().unwrap_or_default();
+    let counted = count(conn, plan, selection, group, now)?;
     let Some(group) = group else {
-        let hazards = total_of(query::hazard_counts(conn, selection, None, now)?);
+        let hazards = counted.hazards.into_values().next().unwrap_or_default();
+        let inspections = counted.inspections.into_values().next().unwrap_or_default();
         return Ok((Figures::new(hazards, inspections, &enforcement), Vec::new()));
     };
     // Every hazard falls in exactly one group, so its totals are the groups' sums: one scan of
-    // the largest table instead of two. (Distinct enterprises do not add up; those are
-    // counted on their own above.)
-    let hazards: BTreeMap<_, _> = query::hazard_counts(conn, selection, Some(group), now)?
-        .into_iter()
-        .collect();
-    let totals = Figures::new(sum(hazards.values()), inspections, &enforcement);
-    let inspections: BTreeMap<_, _> = query::inspection_counts(conn, selection, Some(group))?
-        .into_iter()
-        .collect();
+    // the largest table instead of two.
+    let inspections = inspection_totals(conn, plan, selection, &counted)?;
+    let totals = Figures::new(sum(counted.hazards.values()), inspections, &enforcement);
+    let Counted {
+        hazards,
+        inspections,
+    } = counted;
     let enforcement = query::enforcement_counts(conn, selection, Some(group))?;
     let keys: BTreeSet<String> = hazards
         .keys()

@@ -21,6 +21,18 @@ use utoipa::ToSchema;
 
 use crate::enforcement::rules::ActionKind;
 
+/// The definitions as SQL conditions on a hazard row, for the queries that count hazards
+/// (`tally::Tally::of_hazard` says the same in Rust).
+pub mod condition {
+    /// Found (排查): every hazard reported but a cancelled one.
+    pub const FOUND: &str = "status <> 'cancelled'";
+    pub const MAJOR: &str = "level = 'major'";
+    /// Rectified (整治到位): verified, or closed after verification.
+    pub const RECTIFIED: &str = "status IN ('verified', 'closed')";
+    /// Closed (已销号).
+    pub const CLOSED: &str = "status = 'closed'";
+}
+
 /// Hazard counts of one group.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct HazardCounts {

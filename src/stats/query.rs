@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use chrono::NaiveDateTime;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamp};
+use diesel::sql_types::{BigInt, Bool, Text, Timestamp};
 
+use super::figures::condition::{CLOSED, FOUND, MAJOR, RECTIFIED};
 use super::figures::{GroupBy, HazardCounts, InspectionCounts, KindCounts, next_region_level};
 use crate::auth::scope::Scope;
 use crate::calendar;
@@ -48,39 +49,91 @@ fn key_sql(
     time: &str,
     officer: &str,
 ) -> Option<String> {
-    let offset_hours = calendar::OFFSET_SECS / 3600;
     Some(match group? {
         GroupBy::Sector => "sector_code".to_owned(),
         GroupBy::Region => format!(
             "substr(region_code, 1, {})",
             next_region_level(selection.region_prefix())
         ),
-        GroupBy::Month => match backend {
-            Backend::Sqlite => format!("strftime('%Y-%m', {time}, '+{offset_hours} hours')"),
-            Backend::Postgres => {
-                format!("to_char({time} + interval '{offset_hours} hours', 'YYYY-MM')")
-            }
-        },
+        GroupBy::Month => calendar::month_sql(backend, time),
         GroupBy::Inspector => officer.to_owned(),
     })
 }
 
-/// Region and sector filters on a boxed query of a table with those columns.
-macro_rules! narrow {
-    ($query:expr, $selection:expr, $region:expr, $sector:expr) => {{
-        let mut query = $query;
-        if let Some(region) = &$selection.region {
-            query = crate::apply_region!(query, $region, region);
-        }
-        if let Some(sector) = &$selection.sector {
-            let codes = crate::registry::catalog::sector_and_children(std::slice::from_ref(sector));
-            query = query.filter($sector.eq_any(codes));
-        }
-        query
-    }};
+/// Hazard and inspection counts per group key ("" without grouping), however counted.
+#[derive(Debug, Default)]
+pub struct Counted {
+    pub hazards: BTreeMap<String, HazardCounts>,
+    pub inspections: BTreeMap<String, InspectionCounts>,
 }
 
-const RECTIFIED: &str = "status IN ('verified', 'closed')";
+/// Hazard and inspection counts per group key, counted from the rows.
+pub fn counted(
+    conn: &mut DbConnection,
+    selection: &Selection,
+    group: Option<GroupBy>,
+    now: NaiveDateTime,
+) -> Result<Counted, ApiError> {
+    Ok(Counted {
+        hazards: hazard_counts(conn, selection, group, now)?
+            .into_iter()
+            .collect(),
+        inspections: inspection_counts(conn, selection, group)?
+            .into_iter()
+            .collect(),
+    })
+}
+
+/// Hazards `open` past their deadline at `now`, per group key: from the open hazards alone.
+pub fn overdue_counts(
+    conn: &mut DbConnection,
+    selection: &Selection,
+    group: Option<GroupBy>,
+    now: NaiveDateTime,
+) -> Result<BTreeMap<String, i64>, ApiError> {
+    let key = key_sql(
+        group,
+        selection,
+        conn.backend(),
+        "created_at",
+        "reported_by",
+    );
+    macro_rules! selected {
+        ($query:expr) => {
+            narrow!(
+                crate::apply_scope!(
+                    $query,
+                    &selection.scope,
+                    enterprise: hazards::enterprise_id,
+                    region: hazards::region_code,
+                    sector: hazards::sector_code
+                ),
+                selection,
+                hazards::region_code,
+                hazards::sector_code
+            )
+            .filter(hazards::status.eq("open"))
+            .filter(hazards::deadline.lt(now))
+            .filter(hazards::created_at.ge(selection.from))
+            .filter(hazards::created_at.lt(selection.to))
+        };
+    }
+    let columns = (
+        sql::<Text>(key.as_deref().unwrap_or("''")),
+        sql::<BigInt>("COUNT(*)"),
+    );
+    let rows: Vec<(String, i64)> = match &key {
+        Some(key) => selected!(
+            hazards::table
+                .group_by(sql::<Text>(key))
+                .select(columns)
+                .into_boxed::<DbBackend>()
+        )
+        .load(conn)?,
+        None => selected!(hazards::table.select(columns).into_boxed::<DbBackend>()).load(conn)?,
+    };
+    Ok(rows.into_iter().filter(|(_, n)| *n > 0).collect())
+}
 
 /// Hazard counts per group key ("" without grouping).
 pub fn hazard_counts(
@@ -112,18 +165,18 @@ pub fn hazard_counts(
             )
             .filter(hazards::created_at.ge(selection.from))
             .filter(hazards::created_at.lt(selection.to))
-            .filter(hazards::status.ne("cancelled"))
+            .filter(sql::<Bool>(FOUND))
         };
     }
     let columns = (
         sql::<Text>(key.as_deref().unwrap_or("''")),
         sql::<BigInt>("COUNT(*)"),
-        sql::<BigInt>("COUNT(CASE WHEN level = 'major' THEN 1 END)"),
+        sql::<BigInt>(&format!("COUNT(CASE WHEN {MAJOR} THEN 1 END)")),
         sql::<BigInt>(&format!("COUNT(CASE WHEN {RECTIFIED} THEN 1 END)")),
         sql::<BigInt>(&format!(
-            "COUNT(CASE WHEN level = 'major' AND {RECTIFIED} THEN 1 END)"
+            "COUNT(CASE WHEN {MAJOR} AND {RECTIFIED} THEN 1 END)"
         )),
-        sql::<BigInt>("COUNT(CASE WHEN status = 'closed' THEN 1 END)"),
+        sql::<BigInt>(&format!("COUNT(CASE WHEN {CLOSED} THEN 1 END)")),
         sql::<BigInt>("COUNT(CASE WHEN status = 'open' AND deadline < ")
             .bind::<Timestamp, _>(now)
             .sql(" THEN 1 END)"),

@@ -1,0 +1,2 @@
+DROP TABLE inspected_enterprises;
+DROP TABLE report_tallies;
