@@ -196,31 +196,21 @@ fn add(
 /// `report_tallies` recounted from the rows: `month, county_code, sector_code` and the counted
 /// columns, one row per key with anything to count.
 fn recounted_report(backend: Backend) -> String {
+    let when = |condition: &str| format!("CASE WHEN {condition} THEN 1 ELSE 0 END");
+    // In `COUNTED`'s order: a hazard is no inspection.
     let counts = [
-        ("0", "inspections"),
-        (
-            &format!("CASE WHEN {FOUND} THEN 1 ELSE 0 END") as &str,
-            "hazards_found",
-        ),
-        (
-            &format!("CASE WHEN {FOUND} AND {MAJOR} THEN 1 ELSE 0 END"),
-            "major_hazards_found",
-        ),
-        (
-            &format!("CASE WHEN {RECTIFIED} THEN 1 ELSE 0 END"),
-            "hazards_rectified",
-        ),
-        (
-            &format!("CASE WHEN {RECTIFIED} AND {MAJOR} THEN 1 ELSE 0 END"),
-            "major_hazards_rectified",
-        ),
-        (
-            &format!("CASE WHEN {CLOSED} THEN 1 ELSE 0 END"),
-            "hazards_closed",
-        ),
-    ]
-    .map(|(expression, name)| format!("{expression} AS {name}"))
-    .join(", ");
+        "0".to_owned(),
+        when(FOUND),
+        when(&format!("{FOUND} AND {MAJOR}")),
+        when(RECTIFIED),
+        when(&format!("{RECTIFIED} AND {MAJOR}")),
+        when(CLOSED),
+    ];
+    let counts: Vec<String> = counts
+        .iter()
+        .zip(COUNTED)
+        .map(|(expression, name)| format!("{expression} AS {name}"))
+        .collect();
     let sums: Vec<String> = COUNTED.iter().map(|c| format!("SUM({c}) AS {c}")).collect();
     let nonzero: Vec<String> = COUNTED.iter().map(|c| format!("SUM({c}) <> 0")).collect();
     format!(
@@ -231,6 +221,7 @@ fn recounted_report(backend: Backend) -> String {
            SELECT {inspection_month}, substr(region_code, 1, 6), sector_code, 1, 0, 0, 0, 0, 0 \
            FROM inspections WHERE {SUBMITTED} \
          ) AS counted GROUP BY month, county_code, sector_code HAVING {nonzero}",
+        counts = counts.join(", "),
         sums = sums.join(", "),
         hazard_month = calendar::month_sql(backend, "created_at"),
         inspection_month = calendar::month_sql(backend, "submitted_at"),
