@@ -33,7 +33,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, web};
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use tokio::sync::{Semaphore, SemaphorePermit};
 
@@ -42,7 +42,6 @@ use crate::config::{Config, ConfigError};
 use crate::db::DbPool;
 use crate::error::ApiError;
 use crate::evidence::store::Store;
-use crate::ops::fallback::RouteIndex;
 use crate::ops::metrics::Metrics;
 
 /// What every handler can reach. Cheap to clone.
@@ -59,6 +58,8 @@ pub struct AppState {
     /// Bounds concurrent image decoding to the cores, so a burst of uploads cannot starve the
     /// rest.
     image_work: Arc<Semaphore>,
+    /// The OpenAPI document, built and serialised once for every worker.
+    pub api_document: openapi::Served,
 }
 
 impl AppState {
@@ -72,6 +73,7 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             password_hashing: Arc::new(Semaphore::new(cores)),
+            api_document: openapi::Served::build(),
         })
     }
 
@@ -105,8 +107,7 @@ pub fn app(
     >,
 > {
     let json_limit = state.config.json_limit_bytes;
-    let document = openapi::document();
-    let route_index = web::Data::new(RouteIndex::from_document(&document));
+    let route_index = web::Data::from(state.api_document.routes.clone());
     App::new()
         .app_data(web::Data::new(state))
         .app_data(route_index)
@@ -137,7 +138,8 @@ pub fn app(
             .into()
         }))
         // Before the routes: the `/api/v1` scope would otherwise claim the document's path.
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", document))
+        .route(openapi::SERVED_PATH, web::get().to(openapi::serve))
+        .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new([openapi::SERVED_PATH])))
         .route("/docs", web::get().to(docs_redirect))
         .into_utoipa_app()
         .configure(routes::configure)

@@ -1,9 +1,15 @@
 //! The OpenAPI document: generated from the route table, served at `/api/v1/openapi.json`,
 //! and kept in `openapi/openapi.json` (a test fails when the two differ).
 
+use std::sync::Arc;
+
+use actix_web::http::header::ContentType;
+use actix_web::{HttpResponse, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
+use crate::AppState;
+use crate::ops::fallback::RouteIndex;
 use crate::routes;
 
 /// Where the committed copy lives, relative to the crate root.
@@ -66,6 +72,35 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .configure(routes::configure)
         .split_for_parts();
     document
+}
+
+/// Where the server publishes the document.
+pub const SERVED_PATH: &str = "/api/v1/openapi.json";
+
+/// The document as the server publishes it, built once at start rather than in every worker:
+/// compact JSON, and the route index the 404/405 fallback reads.
+#[derive(Clone)]
+pub struct Served {
+    json: web::Bytes,
+    pub routes: Arc<RouteIndex>,
+}
+
+impl Served {
+    pub fn build() -> Served {
+        let document = document();
+        let json = serde_json::to_vec(&document).expect("the document serialises");
+        Served {
+            json: web::Bytes::from(json),
+            routes: Arc::new(RouteIndex::from_document(&document)),
+        }
+    }
+}
+
+/// `GET /api/v1/openapi.json`.
+pub async fn serve(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(state.api_document.json.clone())
 }
 
 /// The document as committed: pretty JSON with a trailing newline.

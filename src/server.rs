@@ -76,14 +76,34 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let state = AppState::new(pool, config).map_err(|e| e.to_string())?;
     actix_web::rt::spawn(collect_photos_hourly(state.clone()));
     tracing::info!(%bind, "safeloop listening; docs at http://{bind}/docs/");
-    HttpServer::new(move || app(state.clone()))
-        .bind(bind)
-        .map_err(|e| format!("cannot listen on {bind}: {e}"))?
-        .shutdown_timeout(30)
-        .run()
-        .await
-        .map_err(|e| format!("server: {e}"))
+    HttpServer::new(move || {
+        let app = app(state.clone());
+        release_freed_memory();
+        app
+    })
+    .bind(bind)
+    .map_err(|e| format!("cannot listen on {bind}: {e}"))?
+    .shutdown_timeout(30)
+    .run()
+    .await
+    .map_err(|e| format!("server: {e}"))
 }
+
+/// glibc keeps what a thread frees in that thread's arena until told otherwise. Each worker
+/// builds its `App` once, and registering the routes builds their OpenAPI paths only to drop
+/// them, which left about 2.5 MiB free but resident in every worker (idle RSS 29.3 MiB on SQLite
+/// with two workers; 24.6 MiB with this).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn release_freed_memory() {
+    // SAFETY: malloc_trim only returns free pages of the allocator's arenas to the kernel; it
+    // touches no live allocation and is safe to call from any thread at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn release_freed_memory() {}
 
 /// Removes photos never attached within a day, once an hour.
 async fn collect_photos_hourly(state: AppState) {
