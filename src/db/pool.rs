@@ -42,9 +42,17 @@ impl ManageConnection for ConnectionManager {
                 .map_err(|e| ConnectError(e.to_string()))?;
                 Ok(DbConnection::Sqlite(conn))
             }
-            DatabaseTarget::Postgres(url) => PgConnection::establish(url)
-                .map(DbConnection::Pg)
-                .map_err(|e| ConnectError(e.to_string())),
+            DatabaseTarget::Postgres(url) => {
+                let mut conn =
+                    PgConnection::establish(url).map_err(|e| ConnectError(e.to_string()))?;
+                // diesel keeps prepared statements, and after five runs PostgreSQL may switch
+                // one to a generic plan made without the parameters' values. For a region
+                // prefix that plan reads every older row of the region on each ledger batch:
+                // a 91,000-row export took 16 s instead of 3.5 s. Plan with the values, always.
+                conn.batch_execute("SET plan_cache_mode = force_custom_plan")
+                    .map_err(|e| ConnectError(e.to_string()))?;
+                Ok(DbConnection::Pg(conn))
+            }
         }
     }
 

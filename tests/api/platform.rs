@@ -99,6 +99,32 @@ fn committed_openapi_document_matches_the_code() {
     );
 }
 
+backend_test!(async fn pooled_connections_are_set_up_for_their_backend(app) {
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        value: String,
+    }
+    let mut conn = app.db();
+    let settings: &[(&str, &str)] = match conn.backend() {
+        // Named columns: SQLite's PRAGMA answers under the pragma's own name.
+        db::Backend::Sqlite => &[
+            ("SELECT CAST(foreign_keys AS TEXT) AS value FROM pragma_foreign_keys", "1"),
+            ("SELECT CAST(timeout AS TEXT) AS value FROM pragma_busy_timeout", "10000"),
+            ("SELECT journal_mode AS value FROM pragma_journal_mode", "wal"),
+        ],
+        // A generic plan of a kept statement ignores a region prefix's value (see db::pool).
+        db::Backend::Postgres => &[(
+            "SELECT setting AS value FROM pg_settings WHERE name = 'plan_cache_mode'",
+            "force_custom_plan",
+        )],
+    };
+    for (query, expected) in settings {
+        let got = diesel::sql_query(*query).get_result::<Setting>(&mut conn).unwrap();
+        assert_eq!(got.value, *expected, "{query}");
+    }
+});
+
 fn table_count(conn: &mut DbConnection, table: &str) -> i64 {
     #[derive(diesel::QueryableByName)]
     struct Count {
