@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
-use crate::db::Backend;
+use crate::db::{Backend, DatePart};
 
 /// UTC+08:00 in seconds.
 pub const OFFSET_SECS: i32 = 8 * 3600;
@@ -42,29 +42,13 @@ pub fn month_opened_by(at: NaiveDateTime) -> Option<(i32, u32)> {
 
 /// SQL for `YYYY-MM` of a stored UTC time column, in China Standard Time.
 pub fn month_sql(backend: Backend, column: &str) -> String {
-    let hours = OFFSET_SECS / 3600;
-    match backend {
-        Backend::Sqlite => format!("strftime('%Y-%m', {column}, '+{hours} hours')"),
-        Backend::Postgres => format!("to_char({column} + interval '{hours} hours', 'YYYY-MM')"),
-    }
+    backend.month_text(column, OFFSET_SECS / 3600)
 }
 
-/// SQL for the year (`"year"`) or the month number (`"month"`) of a stored UTC time column, in
-/// China Standard Time, as an integer.
-pub fn part_sql(backend: Backend, part: &str, column: &str) -> String {
-    let hours = OFFSET_SECS / 3600;
-    match (backend, part) {
-        (Backend::Sqlite, "year") => {
-            format!("CAST(strftime('%Y', {column}, '+{hours} hours') AS INTEGER)")
-        }
-        (Backend::Sqlite, _) => {
-            format!("CAST(strftime('%m', {column}, '+{hours} hours') AS INTEGER)")
-        }
-        (Backend::Postgres, part) => format!(
-            "CAST(EXTRACT({} FROM {column} + interval '{hours} hours') AS INTEGER)",
-            part.to_uppercase()
-        ),
-    }
+/// SQL for the year or the month number of a stored UTC time column, in China Standard Time,
+/// as an integer.
+pub fn part_sql(backend: Backend, part: DatePart, column: &str) -> String {
+    backend.date_part(part, column, OFFSET_SECS / 3600)
 }
 
 /// A period bound from a query: a date (`2023-01-01`, midnight in China Standard Time) or an

@@ -1,12 +1,14 @@
 //! The database: one connection type over SQLite and PostgreSQL, the pool, and the only
 //! place that knows which backend is in use.
 
+mod dialect;
 pub mod migrations;
 mod pool;
 pub mod schema;
 
 use diesel::prelude::*;
 
+pub use dialect::DatePart;
 pub use pool::{DbPool, DbPooledConnection, connect, run};
 
 /// A connection to whichever backend `DATABASE_URL` names.
@@ -42,17 +44,6 @@ pub type DbBackend = <DbConnection as diesel::Connection>::Backend;
 pub enum Backend {
     Sqlite,
     Postgres,
-}
-
-impl Backend {
-    /// `n` bind placeholders for a hand-written statement: `$1, $2` or `?, ?`.
-    pub fn placeholders(self, n: usize) -> String {
-        let one = |i: usize| match self {
-            Backend::Sqlite => "?".to_owned(),
-            Backend::Postgres => format!("${i}"),
-        };
-        (1..=n).map(one).collect::<Vec<_>>().join(", ")
-    }
 }
 
 impl DbConnection {

@@ -16,7 +16,7 @@ use diesel::sql_types::{BigInt, Integer, Text};
 
 use super::figures::condition::{CLOSED, FOUND, MAJOR, RECTIFIED};
 use crate::calendar;
-use crate::db::{Backend, DbConnection};
+use crate::db::{Backend, DatePart, DbConnection};
 use crate::hazard::model::HazardRow;
 use crate::inspection::model::InspectionRow;
 
@@ -234,8 +234,8 @@ const SUBMITTED: &str = "status = 'submitted' AND kind <> 'self'";
 
 /// `inspected_enterprises` recounted from the rows.
 fn recounted_inspected(backend: Backend) -> String {
-    let year = calendar::part_sql(backend, "year", "submitted_at");
-    let month = calendar::part_sql(backend, "month", "submitted_at");
+    let year = calendar::part_sql(backend, DatePart::Year, "submitted_at");
+    let month = calendar::part_sql(backend, DatePart::Month, "submitted_at");
     // Bits add up to a bitwise OR when each is summed once.
     format!(
         "SELECT {year} AS year, enterprise_id, region_code, sector_code, \

@@ -1,0 +1,51 @@
+//! The SQL that differs between SQLite and PostgreSQL, for the few hand-written statements
+//! (tally upserts, recounts, group keys): everything else goes through diesel's query builder.
+
+use super::Backend;
+
+/// A calendar part of a time column, as an integer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatePart {
+    Year,
+    Month,
+}
+
+impl Backend {
+    /// `n` bind placeholders: `$1, $2` or `?, ?`.
+    pub fn placeholders(self, n: usize) -> String {
+        let one = |i: usize| match self {
+            Backend::Sqlite => "?".to_owned(),
+            Backend::Postgres => format!("${i}"),
+        };
+        (1..=n).map(one).collect::<Vec<_>>().join(", ")
+    }
+
+    /// `YYYY-MM` of a time column moved `hours` east of UTC.
+    pub fn month_text(self, column: &str, hours: i32) -> String {
+        match self {
+            Backend::Sqlite => format!("strftime('%Y-%m', {column}, '+{hours} hours')"),
+            Backend::Postgres => format!("to_char({column} + interval '{hours} hours', 'YYYY-MM')"),
+        }
+    }
+
+    /// The year or month number of a time column moved `hours` east of UTC, as an integer.
+    pub fn date_part(self, part: DatePart, column: &str, hours: i32) -> String {
+        match (self, part) {
+            (Backend::Sqlite, DatePart::Year) => {
+                format!("CAST(strftime('%Y', {column}, '+{hours} hours') AS INTEGER)")
+            }
+            (Backend::Sqlite, DatePart::Month) => {
+                format!("CAST(strftime('%m', {column}, '+{hours} hours') AS INTEGER)")
+            }
+            (Backend::Postgres, part) => {
+                let field = match part {
+                    DatePart::Year => "YEAR",
+                    DatePart::Month => "MONTH",
+                };
+                format!(
+                    "CAST(EXTRACT({field} FROM {column} + interval '{hours} hours') AS INTEGER)"
+                )
+            }
+        }
+    }
+}
