@@ -5,6 +5,7 @@ pub mod api;
 pub mod events;
 pub mod loop_api;
 pub mod model;
+pub mod register;
 pub mod report;
 pub mod supervision;
 pub mod supervision_api;
