@@ -3,5 +3,6 @@
 pub mod api;
 pub mod checklist;
 pub mod checklist_api;
+pub mod filing;
 pub mod model;
 pub mod rules;
