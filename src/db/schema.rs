@@ -290,6 +290,7 @@ diesel::table! {
         expires_at -> Timestamp,
         photo_id -> Nullable<Text>,
         completed_at -> Nullable<Timestamp>,
+        claimed_at -> Nullable<Timestamp>,
     }
 }
 

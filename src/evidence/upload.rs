@@ -17,6 +17,10 @@ use crate::error::{ApiError, FieldError};
 /// How long a slot stays open.
 pub const VALID_MINUTES: i64 = 15;
 
+/// How long a completion holds its slot before another may take over: far longer than checking
+/// a photo takes, short enough that a server stopped mid-way does not lock the slot for good.
+pub const CLAIM_LEASE_SECONDS: i64 = 120;
+
 /// The formats the server can take (sniffed again on completion).
 pub const CONTENT_TYPES: [&str; 3] = ["image/jpeg", "image/png", "image/webp"];
 
@@ -34,6 +38,8 @@ pub struct UploadRow {
     pub expires_at: NaiveDateTime,
     pub photo_id: Option<String>,
     pub completed_at: Option<NaiveDateTime>,
+    /// When a completion began checking the bytes; see `claim`.
+    pub claimed_at: Option<NaiveDateTime>,
 }
 
 /// Where the bytes wait until completion: never a client's name.
@@ -134,6 +140,34 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<UploadRow>, ApiE
         .optional()?)
 }
 
+/// Takes the slot for one completion at `at`, unless it is completed or another completion
+/// holds it within the lease. `false` when the slot is not free.
+pub fn claim(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> Result<bool, ApiError> {
+    let lapsed = at - chrono::Duration::seconds(CLAIM_LEASE_SECONDS);
+    let taken = diesel::update(
+        photo_uploads::table
+            .find(id)
+            .filter(photo_uploads::photo_id.is_null())
+            .filter(
+                photo_uploads::claimed_at
+                    .is_null()
+                    .or(photo_uploads::claimed_at.lt(lapsed)),
+            ),
+    )
+    .set(photo_uploads::claimed_at.eq(at))
+    .execute(conn)?;
+    Ok(taken == 1)
+}
+
+/// Gives the slot back after a completion failed, so the client may try again.
+pub fn release(conn: &mut DbConnection, id: &str) -> Result<(), ApiError> {
+    diesel::update(photo_uploads::table.find(id))
+        .set(photo_uploads::claimed_at.eq(None::<NaiveDateTime>))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records the photo the slot became.
 pub fn complete(
     conn: &mut DbConnection,
     id: &str,

@@ -90,6 +90,7 @@ pub async fn declare_upload(
         expires_at,
         photo_id: None,
         completed_at: None,
+        claimed_at: None,
     };
     let (url, headers) = match &state.store {
         Store::S3(s3) => {
@@ -199,7 +200,8 @@ pub async fn put_upload(
 
 /// Finish a direct upload: the bytes in the slot are checked against the declared size and
 /// SHA-256 (a mismatch answers 422 and removes them), then inspected like any upload. Calling
-/// it again returns the same photo.
+/// it again returns the same photo (200); a call made while an earlier one is still checking the
+/// bytes waits for that photo rather than making a second.
 #[utoipa::path(
     tag = "photos",
     params(("id" = uuid::Uuid, Path)),
@@ -207,7 +209,7 @@ pub async fn put_upload(
         (status = 201, body = PhotoView),
         (status = 200, description = "already completed", body = PhotoView),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "the slot expired", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the slot expired (`upload_expired`), or another call has been completing it for 30 s (`upload_completing`)", body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     ),
@@ -219,21 +221,82 @@ pub async fn complete_upload(
     caller: AuthUser,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner().to_string();
-    let user = caller.id.to_string();
-    let slot = db::run(&state.pool, move |conn| upload::find_own(conn, &id, &user)).await?;
-    if let Some(photo_id) = slot.photo_id.clone() {
-        let photo = db::run(&state.pool, move |conn| model::find(conn, &photo_id))
-            .await?
-            .ok_or(ApiError::NotFound("photo"))?;
-        return Ok(HttpResponse::Ok().json(PhotoView::from(photo)));
+    let slot = match take_turn(&state, &caller, id.into_inner().to_string()).await? {
+        Turn::Completed(photo) => return Ok(HttpResponse::Ok().json(PhotoView::from(photo))),
+        Turn::Ours(slot) => slot,
+    };
+    match finish(&state, &caller, &slot).await {
+        Ok(photo) => Ok(HttpResponse::Created()
+            .insert_header((header::LOCATION, format!("/api/v1/photos/{}", photo.id)))
+            .json(PhotoView::from(photo))),
+        Err(e) => {
+            let slot_id = slot.id.clone();
+            let released = db::run(&state.pool, move |conn| upload::release(conn, &slot_id));
+            if let Err(error) = released.await {
+                tracing::warn!(slot = %slot.id, %error, "could not release the upload slot; its claim lapses");
+            }
+            Err(e)
+        }
     }
-    if slot.expires_at < db::now() {
-        return Err(ApiError::Conflict {
-            code: "upload_expired",
-            detail: "the upload slot has expired; ask for a new one".into(),
-        });
+}
+
+/// What a completion call finds when it comes to the slot.
+enum Turn {
+    /// Completed already, by this call's earlier try or by one running beside it.
+    Completed(model::PhotoRow),
+    /// Claimed for this call: it checks the bytes and makes the photo.
+    Ours(UploadRow),
+}
+
+/// How long a call waits while another completes the same slot, and how often it looks.
+const WAIT_FOR_OTHER: std::time::Duration = std::time::Duration::from_secs(30);
+const LOOK_AGAIN: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// The slot's photo once it has one; otherwise the slot, claimed for this call. While another
+/// call holds the claim (a phone asking again before its first try answered), waits for it.
+async fn take_turn(state: &AppState, caller: &AuthUser, id: String) -> Result<Turn, ApiError> {
+    let started = std::time::Instant::now();
+    loop {
+        let (id, user) = (id.clone(), caller.id.to_string());
+        let (slot, claimed) = db::run(&state.pool, move |conn| {
+            let slot = upload::find_own(conn, &id, &user)?;
+            let open = slot.photo_id.is_none() && slot.expires_at >= db::now();
+            let claimed = open && upload::claim(conn, &slot.id, db::now())?;
+            Ok((slot, claimed))
+        })
+        .await?;
+        if let Some(photo_id) = slot.photo_id {
+            let photo = db::run(&state.pool, move |conn| model::find(conn, &photo_id))
+                .await?
+                .ok_or(ApiError::NotFound("photo"))?;
+            return Ok(Turn::Completed(photo));
+        }
+        if slot.expires_at < db::now() {
+            return Err(ApiError::Conflict {
+                code: "upload_expired",
+                detail: "the upload slot has expired; ask for a new one".into(),
+            });
+        }
+        if claimed {
+            return Ok(Turn::Ours(slot));
+        }
+        if started.elapsed() > WAIT_FOR_OTHER {
+            return Err(ApiError::Conflict {
+                code: "upload_completing",
+                detail: "another call is still completing this upload; ask again shortly".into(),
+            });
+        }
+        actix_web::rt::time::sleep(LOOK_AGAIN).await;
     }
+}
+
+/// Checks the claimed slot's bytes and makes the photo; the bytes leave the staging area
+/// either way.
+async fn finish(
+    state: &AppState,
+    caller: &AuthUser,
+    slot: &UploadRow,
+) -> Result<model::PhotoRow, ApiError> {
     let bytes = match state.store.get(&slot.staging_key).await {
         Ok(bytes) => bytes,
         Err(super::store::StoreError::NotFound) => {
@@ -244,7 +307,7 @@ pub async fn complete_upload(
         }
         Err(e) => return Err(e.into()),
     };
-    let photo = match check_and_ingest(&state, &caller, &slot, bytes).await {
+    let photo = match check_and_ingest(state, caller, slot, bytes).await {
         Ok(photo) => photo,
         Err(e) => {
             // What failed the checks is not kept; if the store cannot remove it now, the
@@ -261,9 +324,7 @@ pub async fn complete_upload(
         upload::complete(conn, &slot_id, &photo_id, db::now())
     })
     .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/photos/{}", photo.id)))
-        .json(PhotoView::from(photo)))
+    Ok(photo)
 }
 
 async fn check_and_ingest(

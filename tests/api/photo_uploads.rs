@@ -108,6 +108,42 @@ async fn a_direct_upload_on_local_disk() {
     }
 }
 
+/// A phone that gives up waiting on `complete` and asks again while the first call still runs:
+/// both answers are the same photo, and only one photo is made.
+#[actix_web::test]
+async fn two_completions_at_once_make_one_photo() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = app_on(backend, None, |_| {}).await;
+        let manager = app.signed_in(Role::Enterprise).await;
+        let photo = phone_jpeg(61);
+        let slot = declare(&app, &manager, &sha256(&photo), photo.len()).await;
+        put_local(&app, &local_path(&slot), "image/jpeg", &photo).await;
+        let calls = (0..3).map(|_| complete(&app, &manager, &slot));
+        let answers = futures_util::future::join_all(calls).await;
+        let mut statuses: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
+        statuses.sort();
+        assert_eq!(statuses, [200, 200, 201], "{backend:?}");
+        let ids: Vec<Value> = answers.iter().map(|a| a.json()["id"].clone()).collect();
+        assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+        assert_eq!(photo_rows(&app), 1, "{backend:?}: one photo for one slot");
+
+        // A claim left by a server that stopped mid-way lapses, and the slot completes.
+        let photo = phone_jpeg(62);
+        let slot = declare(&app, &manager, &sha256(&photo), photo.len()).await;
+        put_local(&app, &local_path(&slot), "image/jpeg", &photo).await;
+        {
+            use diesel::prelude::*;
+            use safeloop::db::schema::photo_uploads;
+            let stale = safeloop::db::now() - chrono::Duration::minutes(10);
+            diesel::update(photo_uploads::table.find(slot["id"].as_str().unwrap()))
+                .set(photo_uploads::claimed_at.eq(stale))
+                .execute(&mut *app.db())
+                .unwrap();
+        }
+        assert_eq!(complete(&app, &manager, &slot).await.status, 201);
+    }
+}
+
 #[actix_web::test]
 async fn what_a_direct_upload_refuses_leaves_nothing() {
     let app = app_on(Backend::Sqlite, None, |_| {}).await;
@@ -133,6 +169,10 @@ async fn what_a_direct_upload_refuses_leaves_nothing() {
         .problem(422, "validation_failed");
     assert_eq!(refused["errors"][0]["field"], "sha256");
     assert!(!staged(&slot).exists());
+    // The refusal gives the slot back: asking again answers at once instead of waiting on a claim.
+    complete(&app, &inspector, &slot)
+        .await
+        .problem(422, "validation_failed");
 
     let slot = declare(&app, &inspector, &sha256(&photo), photo.len() + 10).await;
     put_local(&app, &local_path(&slot), "image/jpeg", &photo).await;
