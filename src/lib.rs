@@ -58,6 +58,7 @@ pub struct AppState {
     /// Bounds concurrent image decoding to the cores, so a burst of uploads cannot starve the
     /// rest.
     image_work: Arc<Semaphore>,
+    image_slots: usize,
     /// The OpenAPI document, built and serialised once for every worker.
     pub api_document: openapi::Served,
 }
@@ -70,6 +71,7 @@ impl AppState {
             tokens: Arc::new(TokenKeys::from_config(&config)?),
             store: Store::from_config(&config).map_err(ConfigError)?,
             image_work: Arc::new(Semaphore::new(cores)),
+            image_slots: cores,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             password_hashing: Arc::new(Semaphore::new(cores)),
@@ -83,6 +85,11 @@ impl AppState {
             .acquire()
             .await
             .expect("the semaphore is never closed")
+    }
+
+    /// Whether no photo is being decoded now.
+    pub fn images_idle(&self) -> bool {
+        self.image_work.available_permits() == self.image_slots
     }
 
     /// Waits for a turn at password hashing; hold it while the hash runs.

@@ -1,7 +1,9 @@
-//! Operations: health and readiness probes, Prometheus metrics, request ids and logging.
+//! Operations: health and readiness probes, Prometheus metrics, request ids and logging, and
+//! how the server holds memory.
 
 pub mod fallback;
 pub mod health;
+pub mod memory;
 pub mod metrics;
 pub mod request_context;
 pub mod request_id;
