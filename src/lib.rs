@@ -58,6 +58,7 @@ pub struct AppState {
     /// Bounds concurrent image decoding to the cores, so a burst of uploads cannot starve the
     /// rest.
     image_work: Arc<Semaphore>,
+    /// How many decodes `image_work` lets run at once.
     image_slots: usize,
     /// The OpenAPI document, built and serialised once for every worker.
     pub api_document: openapi::Served,
