@@ -56,6 +56,9 @@ pub struct S3Settings {
     pub region: String,
     pub access_key_id: String,
     pub secret_access_key: SecretString,
+    /// Answer photo downloads with a redirect to a short-lived presigned GET, so the bytes go
+    /// from the store to the client without passing through the API servers.
+    pub redirect_downloads: bool,
 }
 
 impl S3Settings {
@@ -210,6 +213,7 @@ fn s3_settings(
         region: lookup("S3_REGION").unwrap_or_else(|| "us-east-1".into()),
         access_key_id: required("S3_ACCESS_KEY_ID")?,
         secret_access_key: SecretString::from(required("S3_SECRET_ACCESS_KEY")?),
+        redirect_downloads: parse(lookup, "S3_REDIRECT_DOWNLOADS", "false")?,
     }))
 }
 
@@ -318,6 +322,24 @@ mod tests {
         assert!(
             !format!("{s3:?}").contains("\"sk\""),
             "the secret is not printed"
+        );
+        assert!(
+            !s3.redirect_downloads,
+            "downloads go through the API by default"
+        );
+        let store = [
+            ("S3_ENDPOINT", "http://127.0.0.1:9000"),
+            ("S3_BUCKET", "evidence"),
+            ("S3_ACCESS_KEY_ID", "ak"),
+            ("S3_SECRET_ACCESS_KEY", "sk"),
+        ];
+        let redirect = with(&[store.as_slice(), &[("S3_REDIRECT_DOWNLOADS", "true")]].concat());
+        assert!(redirect.unwrap().s3.unwrap().redirect_downloads);
+        let bad = with(&[store.as_slice(), &[("S3_REDIRECT_DOWNLOADS", "yes")]].concat());
+        assert!(
+            bad.unwrap_err()
+                .to_string()
+                .contains("S3_REDIRECT_DOWNLOADS")
         );
     }
 

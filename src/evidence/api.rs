@@ -321,6 +321,13 @@ async fn serve(
     if cached {
         return Ok(response.finish());
     }
+    if let Some(url) = state.store.download_url(key, content_type).await? {
+        // The redirect is as fresh as its signature: not to be cached.
+        return Ok(HttpResponse::TemporaryRedirect()
+            .insert_header((header::LOCATION, url))
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .finish());
+    }
     let bytes = state.store.get(key).await?;
     Ok(response.content_type(content_type).body(bytes))
 }
@@ -329,7 +336,7 @@ async fn serve(
 #[utoipa::path(
     tag = "photos",
     params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, description = "the image", content_type = "image/*"), (status = 304), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "the image", content_type = "image/*"), (status = 304), (status = 307, description = "with `S3_REDIRECT_DOWNLOADS`: fetch it from `Location`, a presigned GET valid five minutes"), (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = []))
 )]
 #[get("/photos/{id}/content")]
@@ -354,7 +361,7 @@ pub async fn photo_content(
 #[utoipa::path(
     tag = "photos",
     params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, description = "a JPEG", content_type = "image/jpeg"), (status = 304), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "a JPEG", content_type = "image/jpeg"), (status = 304), (status = 307, description = "with `S3_REDIRECT_DOWNLOADS`: fetch it from `Location`, a presigned GET valid five minutes"), (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = []))
 )]
 #[get("/photos/{id}/thumbnail")]

@@ -13,6 +13,7 @@ use crate::config::S3Settings;
 pub struct S3Store {
     client: Client,
     bucket: String,
+    redirect_downloads: bool,
 }
 
 fn unavailable(error: impl std::fmt::Display) -> StoreError {
@@ -37,7 +38,32 @@ impl S3Store {
         S3Store {
             client: Client::from_conf(config),
             bucket: settings.bucket.clone(),
+            redirect_downloads: settings.redirect_downloads,
         }
+    }
+
+    /// A presigned GET for `key`, valid for `valid`, when downloads are redirected.
+    pub async fn download_url(
+        &self,
+        key: &str,
+        content_type: &str,
+        valid: std::time::Duration,
+    ) -> Result<Option<String>, StoreError> {
+        if !self.redirect_downloads {
+            return Ok(None);
+        }
+        let config = PresigningConfig::expires_in(valid).map_err(unavailable)?;
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .response_content_type(content_type)
+            .response_cache_control("private, max-age=300")
+            .presigned(config)
+            .await
+            .map_err(|e| unavailable(aws_sdk_s3::error::DisplayErrorContext(e)))?;
+        Ok(Some(request.uri().to_owned()))
     }
 
     pub async fn put_new(

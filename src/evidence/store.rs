@@ -37,6 +37,9 @@ pub enum Store {
     S3(S3Store),
 }
 
+/// How long a presigned download stays valid.
+pub const DOWNLOAD_URL_SECONDS: u64 = 300;
+
 /// The key of an original: `originals/ab/cd/<sha256>`, sharded so no directory grows huge.
 pub fn original_key(sha256: &str) -> String {
     format!("originals/{}/{}/{sha256}", &sha256[..2], &sha256[2..4])
@@ -89,6 +92,22 @@ impl Store {
         match self {
             Store::Local(store) => store.delete(key).await,
             Store::S3(store) => store.delete(key).await,
+        }
+    }
+
+    /// Where the caller may fetch the object straight from the store for the next five minutes
+    /// (a presigned GET, when S3 downloads are redirected); `None` when the API serves it.
+    pub async fn download_url(
+        &self,
+        key: &str,
+        content_type: &str,
+    ) -> Result<Option<String>, StoreError> {
+        match self {
+            Store::Local(_) => Ok(None),
+            Store::S3(store) => {
+                let valid = std::time::Duration::from_secs(DOWNLOAD_URL_SECONDS);
+                store.download_url(key, content_type, valid).await
+            }
         }
     }
 

@@ -135,6 +135,7 @@ pub async fn app_on(
         region: "us-east-1".into(),
         access_key_id: ACCESS_KEY.into(),
         secret_access_key: SECRET_KEY.to_owned().into(),
+        redirect_downloads: false,
     });
     adjust(&mut config);
     TestApp::with_config(database, config).await
@@ -440,6 +441,7 @@ async fn forged_s3_credentials_are_refused_by_the_server() {
         region: "us-east-1".into(),
         access_key_id: ACCESS_KEY.into(),
         secret_access_key: "not-the-secret".to_owned().into(),
+        redirect_downloads: false,
     });
     let app = TestApp::with_config(database, config).await;
     app.get("/readyz").await.problem(503, "service_unavailable");
@@ -499,4 +501,84 @@ async fn unattached_photos_are_collected_after_a_day() {
         200,
         "evidence is never collected"
     );
+}
+
+/// GETs a URL from the test S3 server over plain HTTP/1.1: the status and the body.
+fn get_plain(url: &str) -> (u16, Vec<u8>) {
+    use std::io::{Read, Write};
+    let rest = url
+        .strip_prefix("http://")
+        .expect("the test server speaks plain HTTP");
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&response[..split]).to_lowercase();
+    let status = head[9..12].parse().unwrap();
+    let length: usize = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length:"))
+        .map_or(0, |n| n.trim().parse().unwrap());
+    (status, response[split + 4..split + 4 + length].to_vec())
+}
+
+#[actix_web::test]
+async fn s3_downloads_can_redirect_to_the_store() {
+    let server = S3Server::start();
+    let app = app_on(Backend::Sqlite, Some(&server), |config| {
+        config.s3.as_mut().unwrap().redirect_downloads = true;
+    })
+    .await;
+    let inspector = app.signed_in(Role::Inspector).await;
+    let photo = phone_jpeg(7);
+    let uploaded = upload(&app, &inspector.access, &photo, "site").await;
+    assert_eq!(uploaded.status, 201);
+    let id = uploaded.json()["id"].as_str().unwrap().to_owned();
+
+    let content = app
+        .get_as(&inspector.access, &format!("/api/v1/photos/{id}/content"))
+        .await;
+    assert_eq!(content.status, 307);
+    assert_eq!(content.header("cache-control"), Some("private, no-store"));
+    let url = content.header("location").unwrap().to_owned();
+    assert!(url.contains("X-Amz-Signature="), "{url}");
+    let (status, body) = get_plain(&url);
+    assert_eq!(status, 200);
+    assert!(body == photo, "the store hands out the original bytes");
+
+    // The signature is the permission: a changed one is refused by the store.
+    let at = url.find("X-Amz-Signature=").unwrap() + "X-Amz-Signature=".len();
+    let flipped = if &url[at..at + 1] == "0" { "1" } else { "0" };
+    let forged = format!("{}{flipped}{}", &url[..at], &url[at + 1..]);
+    assert_eq!(get_plain(&forged).0, 403);
+
+    let thumbnail = app
+        .get_as(&inspector.access, &format!("/api/v1/photos/{id}/thumbnail"))
+        .await;
+    assert_eq!(thumbnail.status, 307);
+    let (status, body) = get_plain(thumbnail.header("location").unwrap());
+    assert_eq!(status, 200);
+    assert!(body.starts_with(&[0xFF, 0xD8]), "a JPEG thumbnail");
+
+    // A cached copy is still answered by the API, and nobody out of scope gets a URL.
+    let etag = format!("\"{}\"", uploaded.json()["sha256"].as_str().unwrap());
+    let cached = app
+        .send_as(
+            &inspector.access,
+            TestRequest::get()
+                .uri(&format!("/api/v1/photos/{id}/content"))
+                .insert_header(("if-none-match", etag)),
+        )
+        .await;
+    assert_eq!(cached.status, 304);
+    let stranger = app.signed_in(Role::Inspector).await;
+    app.get_as(&stranger.access, &format!("/api/v1/photos/{id}/content"))
+        .await
+        .problem(404, "not_found");
 }
