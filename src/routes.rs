@@ -53,6 +53,8 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(loop_api::list_events)
                 .service(loop_api::verify_events)
                 .service(supervision_api::request_extension)
+                .service(supervision_api::list_extensions)
+                .service(supervision_api::get_extension)
                 .service(supervision_api::decide_extension)
                 .service(supervision_api::set_listing)
                 .service(photo_api::upload_photo)

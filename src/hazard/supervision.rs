@@ -12,8 +12,9 @@ use super::model::{self, HazardRow};
 use crate::auth::scope::Scope;
 use crate::auth::{AuthUser, Role};
 use crate::db::schema::{extension_requests, hazards};
-use crate::db::{self, DbConnection};
+use crate::db::{self, DbBackend, DbConnection};
 use crate::error::ApiError;
+use crate::pagination::Cursor;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = extension_requests)]
@@ -28,6 +29,82 @@ pub struct ExtensionRow {
     pub decision_note: Option<String>,
     pub decided_by: Option<String>,
     pub decided_at: Option<NaiveDateTime>,
+}
+
+/// Where an extension request stands: awaiting a decision, or decided either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtensionStatus {
+    Pending,
+    Approved,
+    Denied,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExtensionFilter {
+    pub status: Option<ExtensionStatus>,
+    pub hazard_id: Option<String>,
+    pub enterprise_id: Option<String>,
+    pub after: Option<Cursor>,
+    pub limit: i64,
+}
+
+/// Extension requests on hazards in `scope`, newest first, `limit + 1` rows: the
+/// supervisor's queue with `status = pending`, an enterprise's own requests otherwise.
+pub fn list_extensions(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    filter: &ExtensionFilter,
+) -> Result<Vec<ExtensionRow>, ApiError> {
+    use extension_requests as er;
+    let mut query = crate::apply_scope!(
+        er::table.inner_join(hazards::table).into_boxed::<DbBackend>(),
+        scope,
+        enterprise: hazards::enterprise_id,
+        region: hazards::region_code,
+        sector: hazards::sector_code
+    );
+    query = match filter.status {
+        None => query,
+        Some(ExtensionStatus::Pending) => query.filter(er::decision.is_null()),
+        Some(ExtensionStatus::Approved) => query.filter(er::decision.eq("approved")),
+        Some(ExtensionStatus::Denied) => query.filter(er::decision.eq("denied")),
+    };
+    if let Some(hazard_id) = &filter.hazard_id {
+        query = query.filter(er::hazard_id.eq(hazard_id.clone()));
+    }
+    if let Some(enterprise_id) = &filter.enterprise_id {
+        query = query.filter(hazards::enterprise_id.eq(enterprise_id.clone()));
+    }
+    if let Some(after) = &filter.after {
+        query = query.filter(er::requested_at.le(after.at)).filter(
+            er::requested_at.lt(after.at).or(er::requested_at
+                .eq(after.at)
+                .and(er::id.lt(after.id.clone()))),
+        );
+    }
+    Ok(query
+        .order((er::requested_at.desc(), er::id.desc()))
+        .limit(filter.limit + 1)
+        .select(ExtensionRow::as_select())
+        .load(conn)?)
+}
+
+/// One extension request on a hazard in `scope`; outside it, not found.
+pub fn find_extension(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    extension_id: &str,
+) -> Result<(ExtensionRow, HazardRow), ApiError> {
+    let request: ExtensionRow = extension_requests::table
+        .find(extension_id)
+        .select(ExtensionRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(ApiError::NotFound("extension request"))?;
+    let hazard = model::find_in_scope(conn, scope, &request.hazard_id)
+        .map_err(|_| ApiError::NotFound("extension request"))?;
+    Ok((request, hazard))
 }
 
 /// 挂牌督办 level.
@@ -185,14 +262,7 @@ pub fn decide_extension(
     note: Option<&str>,
 ) -> Result<ExtensionRow, ApiError> {
     caller.require(&[Role::Supervisor])?;
-    let request: ExtensionRow = extension_requests::table
-        .find(extension_id)
-        .select(ExtensionRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(ApiError::NotFound("extension request"))?;
-    let hazard = model::find_in_scope(conn, &Scope::of(caller), &request.hazard_id)
-        .map_err(|_| ApiError::NotFound("extension request"))?;
+    let (request, hazard) = find_extension(conn, &Scope::of(caller), extension_id)?;
     if request.decision.is_some() {
         return Err(ApiError::Conflict {
             code: "already_decided",

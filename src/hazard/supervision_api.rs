@@ -1,19 +1,21 @@
 //! Endpoints for extensions (延期申请) and listed supervision (挂牌督办).
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::api::HazardView;
-use super::supervision::{self, ExtensionRow, ListedLevel};
+use super::supervision::{self, ExtensionFilter, ExtensionRow, ExtensionStatus, ListedLevel};
 use crate::AppState;
 use crate::auth::AuthUser;
+use crate::auth::scope::Scope;
 use crate::conditional;
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
+use crate::pagination::{self, Cursor};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -51,6 +53,24 @@ pub struct ExtensionView {
     pub decision_note: Option<String>,
     pub decided_by: Option<uuid::Uuid>,
     pub decided_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExtensionQuery {
+    /// `pending` is the queue awaiting a supervisor's decision.
+    pub status: Option<ExtensionStatus>,
+    pub hazard_id: Option<uuid::Uuid>,
+    pub enterprise_id: Option<uuid::Uuid>,
+    pub cursor: Option<String>,
+    /// 1-200, default 50.
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExtensionPage {
+    pub items: Vec<ExtensionView>,
+    pub next_cursor: Option<String>,
 }
 
 impl From<ExtensionRow> for ExtensionView {
@@ -120,6 +140,66 @@ pub async fn decide_extension(
     let id = id.into_inner().to_string();
     let row = db::run(&state.pool, move |conn| {
         supervision::decide_extension(conn, &caller, &id, body.approve, body.note.as_deref())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(ExtensionView::from(row)))
+}
+
+/// Extension requests on hazards in the caller's scope, newest first: with `status=pending`,
+/// the requests a supervisor has to decide; for an enterprise, its own.
+#[utoipa::path(
+    tag = "hazards",
+    params(ExtensionQuery),
+    responses((status = 200, body = ExtensionPage), (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
+#[get("/extensions")]
+pub async fn list_extensions(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: web::Query<ExtensionQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let limit = pagination::limit(query.limit)?;
+    let filter = ExtensionFilter {
+        status: query.status,
+        hazard_id: query.hazard_id.map(|h| h.to_string()),
+        enterprise_id: query.enterprise_id.map(|e| e.to_string()),
+        after: query.cursor.as_deref().map(Cursor::decode).transpose()?,
+        limit,
+    };
+    let scope = Scope::of(&caller);
+    let rows = db::run(&state.pool, move |conn| {
+        supervision::list_extensions(conn, &scope, &filter)
+    })
+    .await?;
+    let (rows, next_cursor) = pagination::finish(rows, limit, |row| Cursor {
+        at: row.requested_at,
+        id: row.id.clone(),
+    });
+    Ok(HttpResponse::Ok().json(ExtensionPage {
+        items: rows.into_iter().map(ExtensionView::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// One extension request on a hazard in the caller's scope.
+#[utoipa::path(
+    tag = "hazards",
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = ExtensionView), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
+#[get("/extensions/{id}")]
+pub async fn get_extension(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().to_string();
+    let scope = Scope::of(&caller);
+    let (row, _) = db::run(&state.pool, move |conn| {
+        supervision::find_extension(conn, &scope, &id)
     })
     .await?;
     Ok(HttpResponse::Ok().json(ExtensionView::from(row)))

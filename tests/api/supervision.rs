@@ -82,3 +82,61 @@ backend_test!(async fn supervisors_list_major_hazards_for_supervision(app) {
     assert_eq!(events[1]["action"], "set_listing");
     assert_eq!(events[1]["detail"]["level"], "city");
 });
+
+backend_test!(async fn supervisors_find_pending_extensions_in_their_scope(app) {
+    let plant = app.seed_enterprise("360704101", "fireworks", "王母渡烟花");
+    let other_plant = app.seed_enterprise("360704101", "fireworks", "江口烟花");
+    let manager = app.signed_in_with(Role::Enterprise, |u| u.enterprise_id = Some(plant.clone())).await;
+    let other_manager = app.signed_in_with(Role::Enterprise, |u| u.enterprise_id = Some(other_plant.clone())).await;
+    let inspector = app.signed_in(Role::Inspector).await;
+    let supervisor = app.signed_in(Role::Supervisor).await;
+    let elsewhere = app.signed_in_with(Role::Supervisor, |u| u.region_prefix = Some("3608".into())).await;
+
+    // Three requests on three hazards: two of one enterprise, one of another.
+    let mut asked = Vec::new();
+    for (token, enterprise) in [(&manager, &plant), (&manager, &plant), (&other_manager, &other_plant)] {
+        let hazard = report(&app, &inspector.access, &hazard_body(enterprise)).await;
+        let path = format!("/api/v1/hazards/{}/extensions", hazard["id"].as_str().unwrap());
+        let body = json!({"requested_deadline": Utc::now() + Duration::days(30), "reason": "设备到货延迟"});
+        let response = app.post_as(&token.access, &path, &body).await;
+        assert_eq!(response.status, 201, "{}", response.json());
+        asked.push(response.json()["id"].as_str().unwrap().to_owned());
+    }
+    let decision = format!("/api/v1/extensions/{}/decision", asked[0]);
+    let denied = app.post_as(&supervisor.access, &decision, &json!({"approve": false, "note": "理由不足"})).await;
+    assert_eq!(denied.status, 200, "{}", denied.json());
+
+    let ids = |page: &serde_json::Value| -> Vec<String> {
+        page["items"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_owned()).collect()
+    };
+    // The queue: pending ones only, newest first.
+    let queue = app.get_as(&supervisor.access, "/api/v1/extensions?status=pending").await.json();
+    assert_eq!(ids(&queue), [asked[2].clone(), asked[1].clone()]);
+    let decided = app.get_as(&supervisor.access, "/api/v1/extensions?status=denied").await.json();
+    assert_eq!(ids(&decided), [asked[0].clone()]);
+    assert_eq!(decided["items"][0]["decision_note"], "理由不足");
+    // Pages follow the cursor without repeats or gaps.
+    let first = app.get_as(&supervisor.access, "/api/v1/extensions?limit=2").await.json();
+    assert_eq!(ids(&first), [asked[2].clone(), asked[1].clone()]);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second = app.get_as(&supervisor.access, &format!("/api/v1/extensions?limit=2&cursor={cursor}")).await.json();
+    assert_eq!(ids(&second), [asked[0].clone()]);
+    assert!(second["next_cursor"].is_null());
+    let filtered = app.get_as(&supervisor.access, &format!("/api/v1/extensions?enterprise_id={other_plant}")).await.json();
+    assert_eq!(ids(&filtered), [asked[2].clone()]);
+
+    // An enterprise sees its own; a supervisor elsewhere sees none and cannot open one.
+    let own = app.get_as(&manager.access, "/api/v1/extensions").await.json();
+    assert_eq!(ids(&own), [asked[1].clone(), asked[0].clone()]);
+    assert!(ids(&app.get_as(&elsewhere.access, "/api/v1/extensions").await.json()).is_empty());
+    let one = format!("/api/v1/extensions/{}", asked[2]);
+    app.get_as(&elsewhere.access, &one).await.problem(404, "not_found");
+    app.get_as(&manager.access, &one).await.problem(404, "not_found");
+    let read = app.get_as(&other_manager.access, &one).await;
+    assert_eq!(read.status, 200, "{}", read.json());
+    assert!(read.json()["decision"].is_null());
+
+    app.get_as(&supervisor.access, "/api/v1/extensions?status=waiting").await.problem(400, "invalid_query");
+    app.get_as(&supervisor.access, "/api/v1/extensions?limit=500").await.problem(422, "validation_failed");
+    app.get_as(&supervisor.access, "/api/v1/extensions?cursor=nonsense").await.problem(422, "validation_failed");
+});

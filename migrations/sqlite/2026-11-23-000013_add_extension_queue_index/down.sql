@@ -1,0 +1,1 @@
+DROP INDEX extension_requests_time_idx;
