@@ -251,7 +251,12 @@ fn main() {
             let last = p + 1 == plan.penalties;
             body["fine_fen"] = json!(if last { plan.fines_fen - each * (plan.penalties as i64 - 1) } else { each });
             body["notified_at"] = json!(Utc::now() - Duration::days(10));
-            body["hearing_requested"] = json!(p % 10 == 0);
+            if p % 10 == 0 {
+                body["hearing_requested"] = json!(true);
+                body["hearing_held_at"] = json!(Utc::now() - Duration::days(3));
+            } else {
+                body["hearing_requested"] = json!(false);
+            }
             call!(lead, TestRequest::post().uri("/api/v1/enforcement-actions").set_json(body), 201);
         }
         let stats = call!(chief, TestRequest::get().uri("/api/v1/stats"), 200);

@@ -267,6 +267,7 @@ diesel::table! {
         issued_at -> Timestamp,
         request_hash -> Text,
         created_at -> Timestamp,
+        hearing_held_at -> Nullable<Timestamp>,
     }
 }
 

@@ -45,6 +45,9 @@ pub struct CreateAction {
     pub notified_at: Option<DateTime<Utc>>,
     /// Whether the party asked for a hearing (听证); required for a `penalty_decision`.
     pub hearing_requested: Option<bool>,
+    /// When the hearing was held: between the notice and the decision, and required when the
+    /// party asked for one (行政处罚法 art. 65: the decision follows the hearing record).
+    pub hearing_held_at: Option<DateTime<Utc>>,
     /// When the document was issued; now when absent. Its year (China Standard Time) scopes
     /// the document number.
     pub issued_at: Option<DateTime<Utc>>,
@@ -69,6 +72,7 @@ pub struct ActionView {
     pub fine_fen: Option<i64>,
     pub notified_at: Option<DateTime<Utc>>,
     pub hearing_requested: Option<bool>,
+    pub hearing_held_at: Option<DateTime<Utc>>,
     pub summary: String,
     pub issued_by: uuid::Uuid,
     pub issued_at: DateTime<Utc>,
@@ -95,6 +99,7 @@ impl From<Action> for ActionView {
             fine_fen: row.fine_fen,
             notified_at: row.notified_at.map(|t| t.and_utc()),
             hearing_requested: row.hearing_requested,
+            hearing_held_at: row.hearing_held_at.map(|t| t.and_utc()),
             summary: row.summary,
             issued_by: uuid_of(&row.issued_by),
             issued_at: row.issued_at.and_utc(),
@@ -199,10 +204,12 @@ fn issue(
         fine_fen: body.fine_fen,
         notified_at: body.notified_at,
         hearing_requested: body.hearing_requested,
+        hearing_held_at: body.hearing_held_at,
         issued_at,
     };
     ApiError::check_fields(rules::field_errors(&document, now))?;
     rules::check_penalty_procedure(&document)?;
+    rules::check_hearing(&document)?;
     let enterprise = enterprise::find_in_scope(conn, &scope, &body.enterprise_id.to_string())
         .map_err(|_| ApiError::validation("enterprise_id", "is not an enterprise you can see"))?;
     let hazards = check_links(conn, &scope, &body, &enterprise.id)?;
@@ -224,6 +231,7 @@ fn issue(
         issued_at: db::stored_time(issued_at),
         request_hash: hash.clone(),
         created_at: db::now(),
+        hearing_held_at: body.hearing_held_at.map(db::stored_time),
     };
     let hazard_ids: Vec<String> = hazards.iter().map(|h| h.id.clone()).collect();
     let stored = conn.transaction(|conn| {

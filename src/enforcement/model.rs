@@ -29,6 +29,7 @@ pub struct ActionRow {
     pub issued_at: NaiveDateTime,
     pub request_hash: String,
     pub created_at: NaiveDateTime,
+    pub hearing_held_at: Option<NaiveDateTime>,
 }
 
 /// An action with the hazards it answers.

@@ -4,6 +4,8 @@
 //! - A `penalty_decision` (行政处罚决定书) carries its fine in integer fen, and the prior notice
 //!   (行政处罚事先告知, 行政处罚法 art. 44) recorded before it: when the party was told and whether
 //!   it asked for a hearing (听证, art. 63–64). No other kind carries a fine.
+//! - A party that asked for a hearing gets it before the decision (art. 65): the document
+//!   records when it was held, between the notice and the decision.
 //! - No penalty for what an enterprise found itself (自查不罚): a penalty may not be linked to a
 //!   self-inspection or to a hazard from one.
 
@@ -93,6 +95,7 @@ pub struct Document<'a> {
     pub fine_fen: Option<i64>,
     pub notified_at: Option<DateTime<Utc>>,
     pub hearing_requested: Option<bool>,
+    pub hearing_held_at: Option<DateTime<Utc>>,
     pub issued_at: DateTime<Utc>,
 }
 
@@ -128,7 +131,34 @@ pub fn field_errors(doc: &Document, now: DateTime<Utc>) -> Vec<FieldError> {
             "the prior notice must come before the document is issued",
         ));
     }
+    if let Some(held) = doc.hearing_held_at {
+        if doc.hearing_requested != Some(true) {
+            errors.push(FieldError::new(
+                "hearing_held_at",
+                "a hearing is recorded only when the party asked for one (hearing_requested)",
+            ));
+        } else if doc.notified_at.is_some_and(|notified| held < notified) || held > doc.issued_at {
+            errors.push(FieldError::new(
+                "hearing_held_at",
+                "the hearing comes after the prior notice and before the document is issued",
+            ));
+        }
+    }
     errors
+}
+
+/// 行政处罚法 art. 65: a party that asked for a hearing is heard before the decision.
+pub fn check_hearing(doc: &Document) -> Result<(), ApiError> {
+    if doc.hearing_requested == Some(true) && doc.hearing_held_at.is_none() {
+        return Err(ApiError::RuleBroken {
+            code: "hearing_required",
+            field: "hearing_held_at".to_owned(),
+            detail: "the party asked for a hearing (听证): the decision is made after it is held \
+                     (行政处罚法 art. 65); record when it was held"
+                .to_owned(),
+        });
+    }
+    Ok(())
 }
 
 /// 行政处罚法 art. 44: a penalty decision needs its prior notice, and a fine, recorded.
@@ -194,6 +224,7 @@ mod tests {
             fine_fen: Some(2_000_000),
             notified_at: Some(now - Duration::days(10)),
             hearing_requested: Some(false),
+            hearing_held_at: None,
             issued_at: now,
         }
     }
@@ -255,6 +286,33 @@ mod tests {
         doc.notified_at = Some(now + Duration::days(1));
         doc.issued_at = now;
         assert_eq!(fields(field_errors(&doc, now)), ["notified_at"]);
+    }
+
+    #[test]
+    fn a_requested_hearing_is_held_between_notice_and_decision() {
+        let now = Utc::now();
+        let mut doc = penalty(now);
+        doc.hearing_requested = Some(true);
+        let Err(ApiError::RuleBroken { code, field, .. }) = check_hearing(&doc) else {
+            panic!("refused");
+        };
+        assert_eq!(
+            (code, field.as_str()),
+            ("hearing_required", "hearing_held_at")
+        );
+
+        doc.hearing_held_at = Some(now - Duration::days(3));
+        assert!(check_hearing(&doc).is_ok());
+        assert!(field_errors(&doc, now).is_empty());
+        doc.hearing_held_at = Some(now - Duration::days(11));
+        assert_eq!(fields(field_errors(&doc, now)), ["hearing_held_at"]);
+        doc.hearing_held_at = Some(now + Duration::minutes(1));
+        assert_eq!(fields(field_errors(&doc, now)), ["hearing_held_at"]);
+
+        let mut unasked = penalty(now);
+        unasked.hearing_held_at = Some(now - Duration::days(3));
+        assert!(check_hearing(&unasked).is_ok());
+        assert_eq!(fields(field_errors(&unasked, now)), ["hearing_held_at"]);
     }
 
     #[test]

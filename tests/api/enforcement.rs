@@ -35,6 +35,9 @@ backend_test!(async fn a_penalty_follows_its_notice_and_enters_the_hazards_recor
 
     let mut body = penalty(&plant, 12);
     body["hazard_ids"] = json!([hazard_id]);
+    body["hearing_requested"] = json!(true);
+    let heard_at = Utc::now() - Duration::days(3);
+    body["hearing_held_at"] = json!(heard_at);
     let created = app.post_as(&lead.access, "/api/v1/enforcement-actions", &body).await;
     assert_eq!(created.status, 201, "{}", created.json());
     let action = created.json();
@@ -42,6 +45,8 @@ backend_test!(async fn a_penalty_follows_its_notice_and_enters_the_hazards_recor
     assert_eq!(action["issued_year"], safeloop::calendar::year_of(Utc::now()));
     assert_eq!(action["hazard_ids"], json!([hazard_id]));
     assert_eq!(action["sector"], "fireworks");
+    let held = chrono::DateTime::parse_from_rfc3339(action["hearing_held_at"].as_str().unwrap()).unwrap();
+    assert!((held.with_timezone(&Utc) - heard_at).num_milliseconds().abs() < 1, "{action}");
 
     // A retry returns the stored document; the same id with another body is refused.
     let again = app.post_as(&lead.access, "/api/v1/enforcement-actions", &body).await;
@@ -127,6 +132,19 @@ backend_test!(async fn a_penalty_without_its_procedure_is_refused_and_nothing_is
     yuan_as_float["fine_fen"] = json!(23650.5);
     let refused = post(yuan_as_float).await.problem(422, "validation_failed");
     assert_eq!(refused["errors"][0]["field"], "fine_fen");
+
+    // A party that asked for a hearing is heard first (art. 65), after the notice.
+    let mut unheard = penalty(&plant, 11);
+    unheard["hearing_requested"] = json!(true);
+    let refused = post(unheard.clone()).await.problem(422, "hearing_required");
+    assert_eq!(refused["errors"][0]["field"], "hearing_held_at");
+    assert!(refused["detail"].as_str().unwrap().contains("art. 65"), "{refused}");
+    unheard["hearing_held_at"] = json!(Utc::now() - Duration::days(9));
+    let refused = post(unheard.clone()).await.problem(422, "validation_failed");
+    assert_eq!(refused["errors"][0]["field"], "hearing_held_at");
+    let mut never_asked = penalty(&plant, 12);
+    never_asked["hearing_held_at"] = json!(Utc::now() - Duration::days(2));
+    post(never_asked).await.problem(422, "validation_failed");
 
     let mut unknown_kind = penalty(&plant, 8);
     unknown_kind["kind"] = json!("fine");

@@ -144,6 +144,9 @@ async fn a_year(app: &TestApp) -> County {
         penalty["fine_fen"] = json!(fen);
         penalty["notified_at"] = json!(Utc::now() - Duration::days(7));
         penalty["hearing_requested"] = json!(number == 6);
+        if number == 6 {
+            penalty["hearing_held_at"] = json!(Utc::now() - Duration::days(2));
+        }
         issue(app, &lead, penalty).await;
     }
     County { lead, partner }

@@ -1,0 +1,1 @@
+ALTER TABLE enforcement_actions DROP COLUMN hearing_held_at;
