@@ -71,6 +71,37 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .openapi(base())
         .configure(routes::configure)
         .split_for_parts();
+    describe_responses(document)
+}
+
+/// OpenAPI requires a description on every response; where an operation gives none, the
+/// status's reason phrase ("OK", "Not Found") stands in, so code generators accept the document.
+fn describe_responses(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::RefOr;
+    for item in document.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            for (status, response) in &mut operation.responses.responses {
+                if let RefOr::T(response) = response
+                    && response.description.is_empty()
+                {
+                    response.description = status
+                        .parse()
+                        .ok()
+                        .and_then(|code| actix_web::http::StatusCode::from_u16(code).ok())
+                        .and_then(|code| code.canonical_reason())
+                        .unwrap_or("Response")
+                        .to_owned();
+                }
+            }
+        }
+    }
     document
 }
 

@@ -59,6 +59,7 @@ pub struct ExtensionView {
 #[into_params(parameter_in = Query)]
 pub struct ExtensionQuery {
     /// `pending` is the queue awaiting a supervisor's decision.
+    #[param(inline)]
     pub status: Option<ExtensionStatus>,
     pub hazard_id: Option<uuid::Uuid>,
     pub enterprise_id: Option<uuid::Uuid>,

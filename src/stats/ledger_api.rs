@@ -42,6 +42,7 @@ pub enum ExportFormat {
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `csv` (default) or `xlsx`.
+    #[param(inline)]
     pub format: Option<ExportFormat>,
     pub status: Option<String>,
     pub level: Option<HazardLevel>,
