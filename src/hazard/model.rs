@@ -62,14 +62,14 @@ pub fn scoped<'a>(scope: &Scope) -> BoxedQuery<'a> {
     )
 }
 
-/// Stores a new hazard and counts it in the report tallies, together.
+/// Stores a new hazard. Counting it is the caller's last write in the same transaction
+/// (`stats::tally::hazard_reported`): a tally row many reports share stays locked only from
+/// that write to the commit.
 pub fn insert(conn: &mut DbConnection, row: &HazardRow) -> Result<(), diesel::result::Error> {
-    conn.transaction(|conn| {
-        diesel::insert_into(hazards::table)
-            .values(row)
-            .execute(conn)?;
-        crate::stats::tally::hazard_reported(conn, row)
-    })
+    diesel::insert_into(hazards::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Whatever the scope: for telling a replayed create from a clashing one.

@@ -16,6 +16,7 @@ use crate::evidence::model as photo_model;
 use crate::idempotency::{self, Created};
 use crate::inspection::{checklist, model as inspection_model};
 use crate::registry::enterprise;
+use crate::stats::tally;
 
 /// Where the report comes from, and what its checklist item says.
 struct Origin {
@@ -180,6 +181,8 @@ pub fn report(
                 detail: Some(detail.to_string()),
             },
         )?;
+        // Last, so the shared tally row is locked for the least time.
+        tally::hazard_reported(conn, &row)?;
         Ok(())
     });
     match stored {

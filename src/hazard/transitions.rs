@@ -143,7 +143,6 @@ pub fn transition(
                     .into(),
             });
         }
-        tally::hazard_moved(conn, &hazard, from.as_str(), to.as_str())?;
         photo_model::attach(conn, caller, hazard_id, &photo_ids, purposes, "photo_ids")?;
         events::append(
             conn,
@@ -159,6 +158,8 @@ pub fn transition(
                 detail: None,
             },
         )?;
+        // Last, so the shared tally row is locked for the least time.
+        tally::hazard_moved(conn, &hazard, from.as_str(), to.as_str())?;
         Ok(())
     })?;
     model::find_in_scope(conn, &Scope::of(caller), hazard_id)

@@ -227,10 +227,6 @@ pub fn update_draft(
                 detail: "the inspection was submitted or changed meanwhile; read it again".into(),
             });
         }
-        if changes.status.as_deref() == Some("submitted") {
-            let at = changes.submitted_at.flatten().unwrap_or(now);
-            crate::stats::tally::inspection_submitted(conn, current, at)?;
-        }
         if let Some(results) = results {
             diesel::delete(
                 inspection_results::table.filter(inspection_results::inspection_id.eq(&current.id)),
@@ -241,6 +237,11 @@ pub fn update_draft(
                     .values(result)
                     .execute(conn)?;
             }
+        }
+        // Last, so the shared tally rows are locked for the least time.
+        if changes.status.as_deref() == Some("submitted") {
+            let at = changes.submitted_at.flatten().unwrap_or(now);
+            crate::stats::tally::inspection_submitted(conn, current, at)?;
         }
         Ok(())
     })

@@ -177,6 +177,7 @@ backend_test!(async fn a_ledger_longer_than_a_batch_arrives_whole(app) {
             version: 1, created_at: at, updated_at: at, rectified_at: None, closed_at: None,
         };
         model::insert(&mut conn, &row).unwrap();
+        safeloop::stats::tally::hazard_reported(&mut conn, &row).unwrap();
     }
     drop(conn);
     let admin = app.signed_in(Role::Admin).await;
