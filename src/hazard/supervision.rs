@@ -269,6 +269,16 @@ pub fn decide_extension(
             detail: "this request has been decided".into(),
         });
     }
+    if approve && matches!(hazard.status.as_str(), "closed" | "cancelled") {
+        return Err(ApiError::Conflict {
+            code: "extension_not_allowed",
+            detail: format!(
+                "the hazard is {}: there is no deadline left to extend; deny the request to \
+                 take it off the queue",
+                hazard.status
+            ),
+        });
+    }
     if let Some(note) = note {
         reason_error("note", note)?;
     }

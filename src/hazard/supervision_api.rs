@@ -127,7 +127,7 @@ pub async fn request_extension(
     responses(
         (status = 200, body = ExtensionView),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "already decided", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "already decided (`already_decided`), or an approval on a closed or cancelled hazard (`extension_not_allowed`)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

@@ -136,6 +136,18 @@ backend_test!(async fn supervisors_find_pending_extensions_in_their_scope(app) {
     assert_eq!(read.status, 200, "{}", read.json());
     assert!(read.json()["decision"].is_null());
 
+    // A request left pending on a hazard that was cancelled: no deadline to move, but a denial
+    // takes it off the queue.
+    let hazard_id = read.json()["hazard_id"].as_str().unwrap().to_owned();
+    let cancelled = app.post_as(&supervisor.access, &format!("/api/v1/hazards/{hazard_id}/transitions"),
+        &json!({"action": "cancel", "note": "重复登记"})).await;
+    assert_eq!(cancelled.status, 200, "{}", cancelled.json());
+    let decision = format!("/api/v1/extensions/{}/decision", asked[2]);
+    app.post_as(&supervisor.access, &decision, &json!({"approve": true})).await.problem(409, "extension_not_allowed");
+    let denied = app.post_as(&supervisor.access, &decision, &json!({"approve": false, "note": "隐患已撤销"})).await;
+    assert_eq!(denied.status, 200, "{}", denied.json());
+    assert_eq!(ids(&app.get_as(&supervisor.access, "/api/v1/extensions?status=pending").await.json()), [asked[1].clone()]);
+
     app.get_as(&supervisor.access, "/api/v1/extensions?status=waiting").await.problem(400, "invalid_query");
     app.get_as(&supervisor.access, "/api/v1/extensions?limit=500").await.problem(422, "validation_failed");
     app.get_as(&supervisor.access, "/api/v1/extensions?cursor=nonsense").await.problem(422, "validation_failed");
