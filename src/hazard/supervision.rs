@@ -32,12 +32,22 @@ pub struct ExtensionRow {
 }
 
 /// Where an extension request stands: awaiting a decision, or decided either way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ExtensionStatus {
     Pending,
     Approved,
     Denied,
+}
+
+impl ExtensionRow {
+    pub fn status(&self) -> ExtensionStatus {
+        match self.decision.as_deref() {
+            None => ExtensionStatus::Pending,
+            Some("approved") => ExtensionStatus::Approved,
+            Some(_) => ExtensionStatus::Denied,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -48,6 +48,7 @@ pub struct ExtensionView {
     pub reason: String,
     pub requested_by: uuid::Uuid,
     pub requested_at: DateTime<Utc>,
+    pub status: ExtensionStatus,
     /// `approved`, `denied`, or absent while pending.
     pub decision: Option<String>,
     pub decision_note: Option<String>,
@@ -77,6 +78,7 @@ pub struct ExtensionPage {
 impl From<ExtensionRow> for ExtensionView {
     fn from(row: ExtensionRow) -> Self {
         let uuid = |text: &str| text.parse().expect("ids are UUIDs");
+        let status = row.status();
         ExtensionView {
             id: uuid(&row.id),
             hazard_id: uuid(&row.hazard_id),
@@ -84,6 +86,7 @@ impl From<ExtensionRow> for ExtensionView {
             reason: row.reason,
             requested_by: uuid(&row.requested_by),
             requested_at: row.requested_at.and_utc(),
+            status,
             decision: row.decision,
             decision_note: row.decision_note,
             decided_by: row.decided_by.as_deref().map(uuid),

@@ -35,6 +35,7 @@ backend_test!(async fn an_approved_extension_moves_the_deadline_as_an_event(app)
     let decided = app.post_as(&supervisor.access, &decision, &json!({"approve": true, "note": "同意"})).await;
     assert_eq!(decided.status, 200, "{}", decided.json());
     assert_eq!(decided.json()["decision"], "approved");
+    assert_eq!(decided.json()["status"], "approved");
     app.post_as(&supervisor.access, &decision, &json!({"approve": false})).await.problem(409, "already_decided");
 
     let read = app.get_as(&inspector.access, &format!("/api/v1/hazards/{id}")).await.json();
@@ -135,6 +136,7 @@ backend_test!(async fn supervisors_find_pending_extensions_in_their_scope(app) {
     let read = app.get_as(&other_manager.access, &one).await;
     assert_eq!(read.status, 200, "{}", read.json());
     assert!(read.json()["decision"].is_null());
+    assert_eq!(read.json()["status"], "pending");
 
     // A request left pending on a hazard that was cancelled: no deadline to move, but a denial
     // takes it off the queue.
