@@ -93,6 +93,16 @@ pub struct Config {
     pub photo_max_bytes: usize,
     /// Largest photo accepted, in pixels (width × height), checked before decoding.
     pub photo_max_pixels: u64,
+    /// How far past a hazard's current deadline an extension may move it, in days.
+    pub extension_max_days: i64,
+    /// How long before now an inspection may have started, in days (phones that were offline
+    /// for weeks still file theirs).
+    pub inspection_max_age_days: i64,
+    /// How long a request waits for a database connection while the database is up; while
+    /// it is known to be down, requests answer 503 at once instead.
+    pub db_checkout_timeout: Duration,
+    /// How long `/readyz` waits for the database and the store before answering 503.
+    pub ready_timeout: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -182,6 +192,18 @@ impl Config {
             s3: s3_settings(&lookup)?,
             photo_max_bytes: parse(&lookup, "SAFELOOP_PHOTO_MAX_BYTES", "20971520")?,
             photo_max_pixels: parse(&lookup, "SAFELOOP_PHOTO_MAX_PIXELS", "50000000")?,
+            extension_max_days: positive(&lookup, "SAFELOOP_EXTENSION_MAX_DAYS", "180")?,
+            inspection_max_age_days: positive(&lookup, "SAFELOOP_INSPECTION_MAX_AGE_DAYS", "365")?,
+            db_checkout_timeout: Duration::from_millis(positive(
+                &lookup,
+                "SAFELOOP_DB_CHECKOUT_TIMEOUT_MS",
+                "5000",
+            )? as u64),
+            ready_timeout: Duration::from_millis(positive(
+                &lookup,
+                "SAFELOOP_READY_TIMEOUT_MS",
+                "800",
+            )? as u64),
         })
     }
 
@@ -250,6 +272,21 @@ fn extra_token_keys(list: Option<&str>) -> Result<Vec<ExtraTokenKey>, ConfigErro
             }
         })
         .collect()
+}
+
+/// A whole number above zero.
+fn positive(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: &str,
+) -> Result<i64, ConfigError> {
+    let value: i64 = parse(lookup, name, default)?;
+    if value <= 0 {
+        return Err(ConfigError(format!(
+            "{name} must be above zero, not {value}"
+        )));
+    }
+    Ok(value)
 }
 
 fn parse<T: std::str::FromStr>(

@@ -12,6 +12,10 @@ use crate::ops::request_id;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// The `Retry-After` of a 503: long enough not to hammer a store or a database coming back,
+/// short enough that a phone's queued work moves soon after.
+pub const UNAVAILABLE_RETRY_SECS: u64 = 5;
+
 /// One invalid field of a request.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct FieldError {
@@ -247,6 +251,12 @@ impl ResponseError for ApiError {
             ApiError::TooManyRequests { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
+            ApiError::Unavailable(_) => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(UNAVAILABLE_RETRY_SECS),
+                );
+            }
             _ => {}
         }
         response
@@ -388,5 +398,7 @@ mod tests {
         }
         .error_response();
         assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "60");
+        let response = ApiError::Unavailable("the database is unavailable".into()).error_response();
+        assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "5");
     }
 }

@@ -7,7 +7,8 @@ use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
+use crate::text;
 
 /// A JSON body. Unlike `actix_web::web::Json`, a rejection names the field by its path
 /// (`items[2].code`), and unknown fields, wrong types and missing fields are 422.
@@ -45,10 +46,19 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
-/// Parses JSON, naming the failing field on a data error.
+/// Parses JSON, naming the failing field on a data error. Every string and every list is
+/// first held to the rules of `text` (no NUL, no control or override characters, lists of at
+/// most `MAX_LIST_ENTRIES`), whatever the body is for, so no handler can forget them.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+    let document: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest {
+            code: "malformed_json",
+            detail: format!("the body is not valid JSON: {e}"),
+        })?;
+    let mut errors = Vec::new();
+    check_document(&document, &mut String::new(), &mut errors);
+    ApiError::check_fields(errors)?;
+    serde_path_to_error::deserialize(document).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
         if inner.is_data() {
@@ -69,12 +79,58 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 detail: format!("the body is not valid JSON: {inner}"),
             }
         }
-    })?;
-    deserializer.end().map_err(|e| ApiError::BadRequest {
-        code: "malformed_json",
-        detail: format!("the body is not valid JSON: {e}"),
-    })?;
-    Ok(value)
+    })
+}
+
+/// Walks the document, naming each string (key or value) and list that breaks the rules by
+/// its path, written as `serde_path_to_error` writes it (`items[2].code`).
+fn check_document(value: &serde_json::Value, path: &mut String, errors: &mut Vec<FieldError>) {
+    use serde_json::Value;
+    let here = |path: &str| {
+        if path.is_empty() {
+            ".".to_owned()
+        } else {
+            path.to_owned()
+        }
+    };
+    match value {
+        Value::String(text) => {
+            if let Some(problem) = text::request_string_problem(text) {
+                errors.push(FieldError::new(here(path), problem));
+            }
+        }
+        Value::Array(items) => {
+            if items.len() > text::MAX_LIST_ENTRIES {
+                errors.push(FieldError::new(
+                    here(path),
+                    format!("must have at most {} entries", text::MAX_LIST_ENTRIES),
+                ));
+                return;
+            }
+            for (i, item) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                check_document(item, path, errors);
+                path.truncate(len);
+            }
+        }
+        Value::Object(fields) => {
+            for (name, item) in fields {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(name);
+                if let Some(problem) = text::request_string_problem(name) {
+                    errors.push(FieldError::new(here(path), format!("(the name) {problem}")));
+                } else {
+                    check_document(item, path, errors);
+                }
+                path.truncate(len);
+            }
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
 }
 
 /// `missing field `x`` names the field only in the text; the path stops at its parent.
@@ -139,6 +195,18 @@ mod tests {
             field_of(r#"{"name":"a","items":[{"code":"x"}]}"#),
             "items[0].major"
         );
+    }
+
+    #[test]
+    fn nul_controls_and_overrides_are_refused_by_path() {
+        assert_eq!(field_of(r#"{"name":"a\u0000b","items":[]}"#), "name");
+        assert_eq!(
+            field_of(r#"{"name":"a","items":[{"code":"\u202eexe","major":true}]}"#),
+            "items[0].code"
+        );
+        assert_eq!(field_of(r#"{"name":"a","items":[],"x\u0000":1}"#), "x\u{0}");
+        let long = format!(r#"{{"name":"a","items":[{}]}}"#, vec!["1"; 1001].join(","));
+        assert_eq!(field_of(&long), "items");
     }
 
     #[test]

@@ -61,3 +61,15 @@ typed_id!(
     /// An enterprise's (生产经营单位) id.
     EnterpriseId
 );
+
+/// For `#[serde(deserialize_with = "crate::ids::distinct")]` on lists that are sets (photo ids,
+/// officer ids): each id once, in the order first given, so a list repeating one id thousands
+/// of times is one id, not thousands of rows or a conflict.
+pub fn distinct<'de, D>(deserializer: D) -> Result<Vec<Uuid>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let list = Vec::<Uuid>::deserialize(deserializer)?;
+    let mut seen = std::collections::HashSet::with_capacity(list.len());
+    Ok(list.into_iter().filter(|id| seen.insert(*id)).collect())
+}

@@ -24,6 +24,7 @@ pub mod registry;
 pub mod routes;
 pub mod server;
 pub mod stats;
+pub mod text;
 
 use std::sync::Arc;
 
@@ -154,6 +155,7 @@ pub fn app(
         .into_app()
         .default_service(web::to(ops::fallback::unmatched))
         .wrap(from_fn(idempotency_key::middleware))
+        .wrap(from_fn(ops::query_guard::middleware))
         .wrap(from_fn(ops::metrics::middleware))
         .wrap(from_fn(ops::request_context::middleware))
         .wrap(TracingLogger::default())

@@ -105,6 +105,10 @@ fn create_user(config: &Config, username: &str, role: Role) -> Result<(), String
     if role != Role::Admin {
         return Err("only admins can be created here; create other users through the API".into());
     }
+    let username = &safeloop::text::fold_username(username);
+    if let Some(problem) = safeloop::registry::user_rules::username_error(username) {
+        return Err(format!("the username {}", problem.message));
+    }
     let pw = match &config.admin_password {
         Some(secret) => secret.expose_secret().to_owned(),
         None => rpassword::prompt_password(format!("password for {username}: "))

@@ -14,7 +14,11 @@ use crate::{AppState, app};
 
 /// Connects to the configured database and applies pending migrations.
 pub fn prepare_database(config: &Config) -> Result<DbPool, String> {
-    let pool = db::connect(&config.database_url, config.database_pool_size)?;
+    let pool = db::connect_with(
+        &config.database_url,
+        config.database_pool_size,
+        config.db_checkout_timeout,
+    )?;
     let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
     let applied =
         db::migrations::run_pending(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;

@@ -34,6 +34,8 @@ pub fn sign_in(
     password_given: &str,
     client_addr: &str,
 ) -> Result<Session, ApiError> {
+    // `Admin` and `ａｄｍｉｎ` are `admin`, for sign-in and for the throttle's count alike.
+    let username = &crate::text::username_key(username);
     throttle::check(conn, username, client_addr)?;
     let found = user::find_by_username(conn, username)?;
     // An unknown user costs one argon2 verification too, so timing does not reveal who exists.

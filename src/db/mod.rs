@@ -9,7 +9,7 @@ pub mod schema;
 use diesel::prelude::*;
 
 pub use dialect::DatePart;
-pub use pool::{DbPool, DbPooledConnection, connect, run};
+pub use pool::{DbPool, DbPooledConnection, connect, connect_with, run};
 
 /// A connection to whichever backend `DATABASE_URL` names.
 #[derive(diesel::MultiConnection)]

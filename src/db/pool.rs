@@ -1,6 +1,15 @@
 //! The r2d2 pool and the one way handlers reach the database: off the actix workers.
+//!
+//! A database that is down must not hold requests: phones in the field would block and load
+//! balancers' probes time out. The pool remembers whether the last attempt to connect failed
+//! (`Outage`); while it did, a request that finds no idle connection answers 503 at once
+//! instead of waiting out the checkout timeout. r2d2 keeps trying to connect in the
+//! background, and the first success ends the outage by itself.
 
-use std::time::Duration;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use actix_web::web;
 use diesel::connection::SimpleConnection;
@@ -10,14 +19,79 @@ use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use super::{DatabaseTarget, DbConnection, mask_password};
 use crate::error::ApiError;
 
-pub type DbPool = r2d2::Pool<ConnectionManager>;
 pub type DbPooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+/// How long a request waits for a connection by default while the database is up.
+pub const DEFAULT_CHECKOUT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How often a waiting checkout looks whether an outage has become known.
+const OUTAGE_POLL: Duration = Duration::from_millis(50);
+
+/// The connection pool, and whether the database is known to be down. Derefs to the r2d2
+/// pool for direct use by tools and tests.
+#[derive(Clone, Debug)]
+pub struct DbPool {
+    pool: r2d2::Pool<ConnectionManager>,
+    outage: Arc<Outage>,
+}
+
+impl Deref for DbPool {
+    type Target = r2d2::Pool<ConnectionManager>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.pool
+    }
+}
+
+/// Set when an attempt to connect fails, cleared when one succeeds.
+#[derive(Debug, Default)]
+pub struct Outage(AtomicBool);
+
+impl Outage {
+    pub fn is_known(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn record(&self, connected: bool) {
+        self.0.store(!connected, Ordering::Relaxed);
+    }
+}
+
+impl DbPool {
+    /// A connection, waiting at most the checkout timeout while the database is up; at once
+    /// `Unavailable` (503) while it is known to be down and no idle connection still works.
+    pub fn checkout(&self) -> Result<DbPooledConnection, ApiError> {
+        let deadline = Instant::now() + self.pool.connection_timeout();
+        loop {
+            if self.outage.is_known() {
+                return self.pool.try_get().ok_or_else(|| {
+                    ApiError::database_unavailable("cannot connect to the database (outage)")
+                });
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(ApiError::database_unavailable(
+                    "no database connection became free within the checkout timeout",
+                ));
+            }
+            if let Ok(conn) = self.pool.get_timeout((deadline - now).min(OUTAGE_POLL)) {
+                return Ok(conn);
+            }
+        }
+    }
+
+    /// Whether the last attempt to connect failed.
+    pub fn outage_known(&self) -> bool {
+        self.outage.is_known()
+    }
+}
 
 /// Opens connections for one backend, chosen from the URL scheme before anything connects,
 /// so a failure reports the real cause (`MultiConnection::establish` would hide it).
 #[derive(Debug)]
 pub struct ConnectionManager {
     target: DatabaseTarget,
+    outage: Arc<Outage>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +103,22 @@ impl ManageConnection for ConnectionManager {
     type Error = ConnectError;
 
     fn connect(&self) -> Result<DbConnection, ConnectError> {
+        let connected = self.open();
+        self.outage.record(connected.is_ok());
+        connected
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+        conn.ping().map_err(|e| ConnectError(e.to_string()))
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+impl ConnectionManager {
+    fn open(&self) -> Result<DbConnection, ConnectError> {
         match &self.target {
             DatabaseTarget::Sqlite(path) => {
                 let mut conn =
@@ -55,19 +145,20 @@ impl ManageConnection for ConnectionManager {
             }
         }
     }
-
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
-        conn.ping().map_err(|e| ConnectError(e.to_string()))
-    }
-
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        conn.is_broken()
-    }
 }
 
 /// Builds the pool and checks one connection, so a bad URL stops start-up with one line
 /// that names the URL (password masked) and the cause.
 pub fn connect(database_url: &str, max_size: u32) -> Result<DbPool, String> {
+    connect_with(database_url, max_size, DEFAULT_CHECKOUT_TIMEOUT)
+}
+
+/// `connect`, with requests waiting at most `checkout_timeout` for a connection.
+pub fn connect_with(
+    database_url: &str,
+    max_size: u32,
+    checkout_timeout: Duration,
+) -> Result<DbPool, String> {
     let shown = mask_password(database_url);
     let target =
         DatabaseTarget::parse(database_url).map_err(|e| format!("DATABASE_URL {shown}: {e}"))?;
@@ -78,16 +169,21 @@ pub fn connect(database_url: &str, max_size: u32) -> Result<DbPool, String> {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("DATABASE_URL {shown}: cannot create {}: {e}", dir.display()))?;
     }
-    let manager = ConnectionManager { target };
+    let outage = Arc::new(Outage::default());
+    let manager = ConnectionManager {
+        target,
+        outage: outage.clone(),
+    };
     // Fail fast with the real cause instead of r2d2's generic timeout.
     manager
         .connect()
         .map_err(|e| format!("cannot connect to database {shown}: {}", one_line(&e.0)))?;
-    r2d2::Pool::builder()
+    let pool = r2d2::Pool::builder()
         .max_size(max_size)
-        .connection_timeout(Duration::from_secs(10))
+        .connection_timeout(checkout_timeout)
         .build(manager)
-        .map_err(|e| format!("cannot connect to database {shown}: {e}"))
+        .map_err(|e| format!("cannot connect to database {shown}: {e}"))?;
+    Ok(DbPool { pool, outage })
 }
 
 /// libpq explains itself over several lines; start-up failures are one line.
@@ -103,7 +199,7 @@ where
 {
     let pool = pool.clone();
     web::block(move || {
-        let mut conn = pool.get().map_err(ApiError::database_unavailable)?;
+        let mut conn = pool.checkout()?;
         work(&mut conn)
     })
     .await

@@ -191,9 +191,10 @@ pub async fn collect_garbage(state: &AppState) -> Result<usize, ApiError> {
         }
         removed += 1;
     }
-    // Direct-upload slots that expired without completing: their staged bytes and the slot.
+    // Direct-upload slots whose URL expired, completed or abandoned: their staged bytes (a
+    // PUT after completion stages them again) and the slot.
     let abandoned = db::run(&state.pool, move |conn| {
-        super::upload::abandoned_before(conn, cutoff)
+        super::upload::expired_before(conn, cutoff)
     })
     .await?;
     for slot in abandoned {

@@ -5,9 +5,19 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::store::StoreError;
 use crate::config::S3Settings;
+
+/// What a direct upload declared, for its presigned PUT.
+pub struct PutDeclaration<'a> {
+    /// Hex, as declared and checked.
+    pub sha256: &'a str,
+    pub size: u64,
+    pub content_type: &'a str,
+}
 
 #[derive(Clone, Debug)]
 pub struct S3Store {
@@ -133,22 +143,24 @@ impl S3Store {
     }
 
     /// A presigned PUT of exactly `size` bytes of `content_type` to `key`, valid for `valid`:
-    /// the URL and the headers the client must send with it.
+    /// the URL and the headers the client must send with it. The declared SHA-256 is signed
+    /// as `x-amz-checksum-sha256`, so the store itself refuses any other bytes.
     pub async fn presign_put(
         &self,
         key: &str,
-        size: u64,
-        content_type: &str,
+        declared: &PutDeclaration<'_>,
         valid: std::time::Duration,
     ) -> Result<(String, Vec<(String, String)>), StoreError> {
         let config = PresigningConfig::expires_in(valid).map_err(unavailable)?;
+        let digest = hex::decode(declared.sha256).map_err(unavailable)?;
         let request = self
             .client
             .put_object()
             .bucket(&self.bucket)
             .key(key)
-            .content_type(content_type)
-            .content_length(size as i64)
+            .content_type(declared.content_type)
+            .content_length(declared.size as i64)
+            .checksum_sha256(BASE64.encode(digest))
             .presigned(config)
             .await
             .map_err(|e| unavailable(aws_sdk_s3::error::DisplayErrorContext(e)))?;

@@ -188,13 +188,14 @@ pub fn delete(conn: &mut DbConnection, id: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Slots that expired without completing before `cutoff`: what the cleanup removes.
-pub fn abandoned_before(
+/// Slots whose URL expired before `cutoff`, completed or not: what the cleanup removes. A
+/// completed slot's URL stays valid until it expires, and a PUT to it after completion would
+/// stage bytes again; once no PUT can arrive, its staging key is removed for good with the slot.
+pub fn expired_before(
     conn: &mut DbConnection,
     cutoff: NaiveDateTime,
 ) -> Result<Vec<UploadRow>, ApiError> {
     Ok(photo_uploads::table
-        .filter(photo_uploads::completed_at.is_null())
         .filter(photo_uploads::expires_at.lt(cutoff))
         .select(UploadRow::as_select())
         .load(conn)?)

@@ -15,6 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::api::PhotoView;
 use super::ingest::{self, Declared};
 use super::model;
+use super::s3::PutDeclaration;
 use super::store::Store;
 use super::upload::{self, UploadRow};
 use crate::AppState;
@@ -95,8 +96,12 @@ pub async fn declare_upload(
     let (url, headers) = match &state.store {
         Store::S3(s3) => {
             let valid = std::time::Duration::from_secs(upload::VALID_MINUTES as u64 * 60);
-            s3.presign_put(&row.staging_key, row.size as u64, &row.content_type, valid)
-                .await?
+            let declared = PutDeclaration {
+                sha256: &row.sha256,
+                size: row.size as u64,
+                content_type: &row.content_type,
+            };
+            s3.presign_put(&row.staging_key, &declared, valid).await?
         }
         Store::Local(_) => {
             let expires = expires_at.and_utc().timestamp();

@@ -44,7 +44,7 @@ pub struct CreateHazard {
     /// 整改措施: what must be done.
     pub measures: String,
     /// Photos of the hazard, uploaded first.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::ids::distinct")]
     pub photo_ids: Vec<uuid::Uuid>,
 }
 

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Role;
 use crate::error::FieldError;
+use crate::text;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -98,6 +99,14 @@ pub fn field_errors(report: &ReportText, now: DateTime<Utc>) -> Vec<FieldError> 
     }
     if let Some(basis) = report.legal_basis {
         length("legal_basis", basis, 0, 1000);
+    }
+    // Printed on a line of the ledger and of the rectification order.
+    errors.extend(text::name_error(
+        "responsible_person",
+        report.responsible_person,
+    ));
+    if let Some(location) = report.location {
+        errors.extend(text::name_error("location", location));
     }
     if report.deadline <= now {
         errors.push(FieldError::new(

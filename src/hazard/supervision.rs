@@ -192,14 +192,26 @@ fn reason_error(field: &str, text: &str) -> Result<(), ApiError> {
     }
 }
 
+/// What an enterprise asks for, and how far the bureau lets a deadline move.
+pub struct Extension<'a> {
+    pub requested_deadline: DateTime<Utc>,
+    pub reason: &'a str,
+    /// At most this many days past the current deadline (`SAFELOOP_EXTENSION_MAX_DAYS`).
+    pub max_days: i64,
+}
+
 /// An enterprise asks for more time on its own open hazard.
 pub fn request_extension(
     conn: &mut DbConnection,
     caller: &AuthUser,
     hazard_id: &str,
-    requested_deadline: DateTime<Utc>,
-    reason: &str,
+    asked: Extension,
 ) -> Result<ExtensionRow, ApiError> {
+    let Extension {
+        requested_deadline,
+        reason,
+        max_days,
+    } = asked;
     caller.require(&[Role::Enterprise])?;
     let hazard = model::find_in_scope(conn, &Scope::of(caller), hazard_id)?;
     reason_error("reason", reason)?;
@@ -217,6 +229,15 @@ pub fn request_extension(
         return Err(ApiError::validation(
             "requested_deadline",
             "must be later than the current deadline and than now",
+        ));
+    }
+    // A deadline moved to 9999 could never pass: the hazard would never be overdue or listed.
+    if requested > hazard.deadline + chrono::Duration::days(max_days) {
+        return Err(ApiError::validation(
+            "requested_deadline",
+            format!(
+                "may be at most {max_days} days after the current deadline (SAFELOOP_EXTENSION_MAX_DAYS)"
+            ),
         ));
     }
     let pending: i64 = extension_requests::table

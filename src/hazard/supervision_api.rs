@@ -115,8 +115,14 @@ pub async fn request_extension(
     Json(body): Json<ExtensionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().to_string();
+    let max_days = state.config.extension_max_days;
     let row = db::run(&state.pool, move |conn| {
-        supervision::request_extension(conn, &caller, &id, body.requested_deadline, &body.reason)
+        let asked = supervision::Extension {
+            requested_deadline: body.requested_deadline,
+            reason: &body.reason,
+            max_days,
+        };
+        supervision::request_extension(conn, &caller, &id, asked)
     })
     .await?;
     Ok(HttpResponse::Created().json(ExtensionView::from(row)))

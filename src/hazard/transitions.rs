@@ -25,7 +25,7 @@ pub struct TransitionRequest {
     pub note: Option<String>,
     /// `rectification` photos for `submit_rectification` (at least one); `verification` photos
     /// for the re-check (optional).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::ids::distinct")]
     pub photo_ids: Vec<uuid::Uuid>,
 }
 

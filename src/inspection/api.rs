@@ -63,7 +63,7 @@ pub struct CreateInspection {
     pub kind: InspectionKind,
     /// The officers present. Enforcement kinds need at least two active inspectors with
     /// certificate numbers, the caller among them; `self` names none.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::ids::distinct")]
     pub officer_ids: Vec<uuid::Uuid>,
     pub started_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
@@ -202,13 +202,19 @@ pub async fn create_inspection(
         }));
     }
     let hash = idempotency::request_hash(&body);
-    ApiError::check_fields(filing::field_errors(
+    let mut errors = filing::field_errors(
         body.started_at,
         body.finished_at,
         (body.latitude, body.longitude),
         body.campaign.as_deref(),
         &body.summary,
-    ))?;
+    );
+    errors.extend(filing::started_at_error(
+        body.started_at,
+        state.config.inspection_max_age_days,
+        chrono::Utc::now(),
+    ));
+    ApiError::check_fields(errors)?;
     let created = db::run(&state.pool, move |conn| {
         filing::file(conn, &caller, body, hash)
     })

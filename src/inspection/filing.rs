@@ -15,7 +15,7 @@ use crate::db::schema::users;
 use crate::db::{self, DbConnection};
 use crate::error::{ApiError, FieldError};
 use crate::idempotency::{self, Created};
-use crate::registry::enterprise;
+use crate::registry::{enterprise, user};
 
 /// Checks times, position and text that need no database.
 pub fn field_errors(
@@ -61,6 +61,23 @@ pub fn field_errors(
         ));
     }
     errors
+}
+
+/// A new inspection's start must be recent: a phone offline for weeks still files its work,
+/// but a start in 1900 is a typo or a forgery that would skew every period's figures.
+pub fn started_at_error(
+    started_at: DateTime<Utc>,
+    max_age_days: i64,
+    now: DateTime<Utc>,
+) -> Option<FieldError> {
+    (started_at < now - Duration::days(max_age_days)).then(|| {
+        FieldError::new(
+            "started_at",
+            format!(
+                "is more than {max_age_days} days ago (SAFELOOP_INSPECTION_MAX_AGE_DAYS); file inspections within that time"
+            ),
+        )
+    })
 }
 
 /// Results must name items of the inspection's checklist, each once.
@@ -133,6 +150,44 @@ fn officers(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<Officer>, Api
         .collect())
 }
 
+/// 行政处罚法 art. 42: each officer named must be one who may act at the enterprise, that is
+/// whose own scope (region prefix and sectors) covers it, by the same rule that decides what
+/// they see. The caller's scope was checked when the enterprise was found.
+fn officer_outside_scope(
+    conn: &mut DbConnection,
+    caller_id: &str,
+    officer_ids: &[String],
+    enterprise_id: &str,
+) -> Result<Option<FieldError>, ApiError> {
+    let others: Vec<&String> = officer_ids.iter().filter(|id| *id != caller_id).collect();
+    let rows: Vec<(String, Option<String>, String)> = users::table
+        .filter(users::id.eq_any(&others))
+        .select((users::id, users::region_prefix, users::sectors))
+        .load(conn)?;
+    for (id, region_prefix, sectors) in rows {
+        let scope = match region_prefix {
+            Some(region_prefix) => Scope::Area {
+                region_prefix,
+                sectors: user::sector_list(&sectors),
+            },
+            None => Scope::Nothing,
+        };
+        match enterprise::find_in_scope(conn, &scope, enterprise_id) {
+            Ok(_) => {}
+            Err(ApiError::NotFound(_)) => {
+                return Ok(Some(FieldError::new(
+                    "officer_ids",
+                    format!(
+                        "{id} may not act at this enterprise: their region and sectors do not cover it (行政处罚法 第四十二条)"
+                    ),
+                )));
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(None)
+}
+
 /// Validates against the database and stores; finds the earlier try of a retried create.
 pub fn file(
     conn: &mut DbConnection,
@@ -150,6 +205,14 @@ pub fn file(
     let officer_ids: Vec<String> = body.officer_ids.iter().map(|o| o.to_string()).collect();
     let known = officers(conn, &officer_ids)?;
     if let Some(problem) = officer_problem(body.kind, &caller.id.to_string(), &officer_ids, &known)
+    {
+        return Err(ApiError::Validation {
+            detail: problem.message.clone(),
+            errors: vec![problem],
+        });
+    }
+    if let Some(problem) =
+        officer_outside_scope(conn, &caller.id.to_string(), &officer_ids, &enterprise.id)?
     {
         return Err(ApiError::Validation {
             detail: problem.message.clone(),

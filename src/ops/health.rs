@@ -33,12 +33,19 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    db::run(&state.pool, |conn| {
+    // A probe has its own short deadline: a load balancer's check must not time out waiting
+    // on a database or a store that hangs.
+    let limit = state.config.ready_timeout;
+    let database = db::run(&state.pool, |conn| {
         diesel::sql_query("SELECT 1")
             .execute(conn)
             .map_err(ApiError::database_unavailable)
-    })
-    .await?;
-    state.store.check().await?;
+    });
+    tokio::time::timeout(limit, database)
+        .await
+        .map_err(|_| ApiError::database_unavailable("the readiness check timed out"))??;
+    tokio::time::timeout(limit, state.store.check())
+        .await
+        .map_err(|_| ApiError::Unavailable("the photo store did not answer in time".into()))??;
     Ok(HttpResponse::Ok().json(Health { status: "ready" }))
 }

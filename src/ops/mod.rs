@@ -5,6 +5,8 @@ pub mod fallback;
 pub mod health;
 pub mod memory;
 pub mod metrics;
+pub mod query_guard;
 pub mod request_context;
 pub mod request_id;
+pub mod security_headers;
 pub mod telemetry;

@@ -1,5 +1,6 @@
-//! Middleware that gives every response an `X-Request-Id` and turns every error response
-//! that is not already problem+json (unknown route, wrong method, actix rejections) into one.
+//! Middleware that gives every response an `X-Request-Id` and its security headers, and
+//! turns every error response that is not already problem+json (unknown route, wrong method,
+//! actix rejections) into one.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -47,6 +48,7 @@ pub async fn middleware(
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(X_REQUEST_ID, value);
     }
+    super::security_headers::apply(&path, response.headers_mut());
     Ok(response)
 }
 

@@ -10,6 +10,7 @@ use crate::auth::AuthUser;
 use crate::auth::scope::Scope;
 use crate::db::{self, DbConnection};
 use crate::error::{ApiError, FieldError};
+use crate::text;
 
 fn text_error(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) {
     let len = value.trim().chars().count();
@@ -18,6 +19,14 @@ fn text_error(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>
             field,
             format!("must be 1-{max} characters"),
         ));
+    }
+}
+
+/// A line printed in ledgers and on documents: its length, and plain text (`text::name_error`).
+fn name_line_error(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) {
+    match text::name_error(field, value) {
+        Some(error) => errors.push(error),
+        None => text_error(field, value, max, errors),
     }
 }
 
@@ -40,9 +49,9 @@ pub fn field_errors(e: &CreateEnterprise) -> Vec<FieldError> {
     if let Some(reason) = &e.credit_code_override_reason {
         text_error("credit_code_override_reason", reason, 500, &mut errors);
     }
-    text_error("name", &e.name, 200, &mut errors);
-    text_error("address", &e.address, 300, &mut errors);
-    text_error("contact_name", &e.contact_name, 50, &mut errors);
+    name_line_error("name", &e.name, 200, &mut errors);
+    name_line_error("address", &e.address, 300, &mut errors);
+    name_line_error("contact_name", &e.contact_name, 50, &mut errors);
     let phone_ok = (5..=30).contains(&e.contact_phone.trim().len())
         && e.contact_phone
             .trim()

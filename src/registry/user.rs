@@ -8,6 +8,7 @@ use crate::db::schema::users;
 use crate::db::{self, DbConnection};
 use crate::error::ApiError;
 use crate::pagination::Cursor;
+use crate::text;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
@@ -67,7 +68,20 @@ impl NewUser {
     }
 }
 
+diesel::define_sql_function! {
+    /// SQL `lower`, which both backends have.
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// Stores a new user; a username that differs from a stored one only in case or width
+/// (`text::username_key`) answers 409.
 pub fn insert(conn: &mut DbConnection, user: &NewUser) -> Result<UserRow, ApiError> {
+    if find_by_username(conn, &user.username)?.is_some() {
+        return Err(ApiError::Conflict {
+            code: "already_exists",
+            detail: "a record with this `username` already exists (usernames ignore case)".into(),
+        });
+    }
     diesel::insert_into(users::table)
         .values(user)
         .execute(conn)?;
@@ -77,12 +91,13 @@ pub fn insert(conn: &mut DbConnection, user: &NewUser) -> Result<UserRow, ApiErr
         .first(conn)?)
 }
 
+/// The user whose name is `username` up to case and width, as sign-in and uniqueness see it.
 pub fn find_by_username(
     conn: &mut DbConnection,
     username: &str,
 ) -> Result<Option<UserRow>, ApiError> {
     Ok(users::table
-        .filter(users::username.eq(username))
+        .filter(lower(users::username).eq(text::username_key(username)))
         .select(UserRow::as_select())
         .first(conn)
         .optional()?)
@@ -114,8 +129,12 @@ pub fn sector_list(stored: &str) -> Vec<String> {
         .collect()
 }
 
+/// Sectors are a set: stored sorted, each once.
 pub fn sector_text(sectors: &[String]) -> String {
-    sectors.join(",")
+    let mut set: Vec<&str> = sectors.iter().map(String::as_str).collect();
+    set.sort_unstable();
+    set.dedup();
+    set.join(",")
 }
 
 /// Filters of the user list.

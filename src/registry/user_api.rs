@@ -15,6 +15,7 @@ use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::{Json, double_option};
 use crate::ids::UserId;
 use crate::pagination::{self, Cursor};
+use crate::text;
 
 /// A user as the API shows it; never the password hash.
 #[derive(Debug, Serialize, ToSchema)]
@@ -122,6 +123,8 @@ pub async fn create_user(
     Json(body): Json<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin])?;
+    let mut body = body;
+    body.username = text::fold_username(&body.username);
     let sectors = body.sectors.clone().unwrap_or_default();
     let mut errors: Vec<FieldError> = [
         username_error(&body.username),

