@@ -7,6 +7,7 @@ mod enforcement;
 mod fixtures;
 mod harness;
 mod hazards;
+mod hostile_input;
 mod idempotency_keys;
 mod inspections;
 mod ledger;

@@ -314,19 +314,48 @@ async fn a_direct_upload_goes_straight_to_s3() {
         "the original and its thumbnail; the staged copy is gone"
     );
 
-    // Other bytes of the same size: the store takes them, completion does not.
+    // A PUT to the completed slot's URL, which stays valid until it expires, stages the
+    // bytes again; once the URL has expired the cleanup removes them with the slot.
+    assert_eq!(put_presigned(&slot, &photo), 200);
+    assert_eq!(server.object_count(), 3);
+    {
+        use diesel::prelude::*;
+        use safeloop::db::schema::photo_uploads;
+        diesel::update(photo_uploads::table.find(slot["id"].as_str().unwrap()))
+            .set(photo_uploads::expires_at.eq(safeloop::db::now() - chrono::Duration::hours(25)))
+            .execute(&mut *app.db())
+            .unwrap();
+    }
+    safeloop::evidence::ingest::collect_garbage(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(server.object_count(), 2, "no stray object is left behind");
+    let photo_id = done.json()["id"].as_str().unwrap().to_owned();
+    let content = app
+        .get_as(
+            &manager.access,
+            &format!("/api/v1/photos/{photo_id}/content"),
+        )
+        .await;
+    assert_eq!(content.body.as_ref(), photo.as_slice());
+
+    // Other bytes of the same size: the signed `x-amz-checksum-sha256` makes the store itself
+    // refuse them (400 BadDigest), and completion does not take whatever it kept.
     let slot = declare(&app, &manager, &sha256(&photo), photo.len()).await;
+    assert!(
+        slot["headers"]["x-amz-checksum-sha256"].is_string(),
+        "the declared hash is a signed header: {slot}"
+    );
     let mut tampered = photo.clone();
     let last = tampered.len() - 3;
     tampered[last] ^= 0xFF;
-    assert_eq!(put_presigned(&slot, &tampered), 200);
-    complete(&app, &manager, &slot)
-        .await
-        .problem(422, "validation_failed");
+    assert_eq!(put_presigned(&slot, &tampered), 400);
+    let refused = complete(&app, &manager, &slot).await;
+    assert!(refused.status.is_client_error(), "{}", refused.json());
     assert_eq!(
         server.object_count(),
         2,
-        "the mismatched object was removed"
+        "nothing of the refused bytes is kept"
     );
 
     // A presigned URL is bound to its signature: a changed one is refused by the store itself.
