@@ -108,6 +108,9 @@ pub fn field_errors(doc: &Document, now: DateTime<Utc>) -> Vec<FieldError> {
     length("document_no", doc.document_no, 1, 64);
     length("issuing_body", doc.issuing_body, 1, 100);
     length("summary", doc.summary, 0, 2000);
+    // Printed at the head of the document and looked up by its number.
+    errors.extend(crate::text::name_error("document_no", doc.document_no));
+    errors.extend(crate::text::name_error("issuing_body", doc.issuing_body));
     match (doc.kind, doc.fine_fen) {
         (ActionKind::PenaltyDecision, Some(fen)) if !(1..=MAX_FINE_FEN).contains(&fen) => errors
             .push(FieldError::new(

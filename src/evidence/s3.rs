@@ -2,6 +2,8 @@
 
 use actix_web::web::Bytes;
 use aws_sdk_s3::Client;
+use aws_sdk_s3::config::retry::RetryConfig;
+use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
@@ -44,6 +46,19 @@ impl S3Store {
                 "safeloop-config",
             ))
             .force_path_style(true)
+            // A store that is down must answer 503 soon, not after the SDK's default three
+            // attempts with one-second backoff: one quick retry for a passing fault, and a
+            // short connect timeout for a host that does not answer at all.
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(2)
+                    .with_initial_backoff(std::time::Duration::from_millis(100)),
+            )
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(std::time::Duration::from_secs(1))
+                    .build(),
+            )
             .build();
         S3Store {
             client: Client::from_conf(config),

@@ -74,6 +74,7 @@ fn item_errors(body: &CreateChecklist) -> Vec<FieldError> {
     if !(1..=200).contains(&name_len) {
         errors.push(FieldError::new("name", "must be 1-200 characters"));
     }
+    errors.extend(crate::text::name_error("name", &body.name));
     if body.items.is_empty() || body.items.len() > 500 {
         errors.push(FieldError::new("items", "must have 1-500 items"));
     }
@@ -86,6 +87,10 @@ fn item_errors(body: &CreateChecklist) -> Vec<FieldError> {
                 format!("items[{i}].code"),
                 "must be 1-40 characters without spaces",
             ));
+        } else if let Some(error) =
+            crate::text::name_error(&format!("items[{i}].code"), &item.code)
+        {
+            errors.push(error);
         } else if !seen.insert(item.code.as_str()) {
             errors.push(FieldError::new(
                 format!("items[{i}].code"),

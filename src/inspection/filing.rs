@@ -54,6 +54,9 @@ pub fn field_errors(
             "must be at most 200 characters",
         ));
     }
+    if let Some(campaign) = campaign {
+        errors.extend(crate::text::name_error("campaign", campaign));
+    }
     if summary.chars().count() > 5000 {
         errors.push(FieldError::new(
             "summary",
