@@ -71,12 +71,21 @@ pub fn bound_param(
     text: Option<&str>,
 ) -> Result<Option<NaiveDateTime>, crate::error::ApiError> {
     text.map(|t| {
-        parse_bound(t).ok_or_else(|| {
+        let bound = parse_bound(t).ok_or_else(|| {
             crate::error::ApiError::validation(
                 field,
                 "must be a date (YYYY-MM-DD) or an RFC 3339 time",
             )
-        })
+        })?;
+        // Years SQLite's text times and every calendar step here handle; a bureau's records
+        // start long after 1900.
+        if !(1900..=9999).contains(&chrono::Datelike::year(&bound)) {
+            return Err(crate::error::ApiError::validation(
+                field,
+                "must lie between the years 1900 and 9999",
+            ));
+        }
+        Ok(bound)
     })
     .transpose()
 }

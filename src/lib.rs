@@ -12,6 +12,8 @@ pub mod enforcement;
 pub mod error;
 pub mod evidence;
 pub mod extract;
+#[cfg(any(test, fuzzing))]
+pub mod fuzz_checks;
 pub mod hazard;
 pub mod idempotency;
 pub mod idempotency_key;

@@ -40,9 +40,18 @@ impl Cursor {
         let invalid = || ApiError::validation("cursor", "is not a cursor this server issued");
         let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
         let encoded: Encoded = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+        // A cursor is the server's own (time, id) of a row: its time lies in the years rows
+        // are made, and its id is plain text. Anything else was forged, and would reach SQL
+        // (PostgreSQL refuses NUL in text and times before 4713 BC).
         let at = DateTime::from_timestamp_micros(encoded.t)
+            .filter(|t| (1970..=9999).contains(&chrono::Datelike::year(t)))
             .ok_or_else(invalid)?
             .naive_utc();
+        let plain_id =
+            (1..=64).contains(&encoded.i.len()) && encoded.i.bytes().all(|b| b.is_ascii_graphic());
+        if !plain_id {
+            return Err(invalid());
+        }
         Ok(Cursor { at, id: encoded.i })
     }
 }
@@ -112,6 +121,10 @@ mod tests {
             "%%%",
             "bm90IGpzb24",
             &URL_SAFE_NO_PAD.encode(br#"{"t":"x","i":"1"}"#),
+            // Forged: a NUL in the id, a time before PostgreSQL's calendar, an empty id.
+            &URL_SAFE_NO_PAD.encode(br#"{"t":1700000000000000,"i":"a\u0000b"}"#),
+            &URL_SAFE_NO_PAD.encode(br#"{"t":-8000000000000000000,"i":"1"}"#),
+            &URL_SAFE_NO_PAD.encode(br#"{"t":1700000000000000,"i":""}"#),
         ] {
             assert!(Cursor::decode(text).is_err(), "{text}");
         }

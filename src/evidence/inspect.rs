@@ -197,10 +197,15 @@ pub fn read_exif(bytes: &[u8]) -> ExifFacts {
         Some(Value::Ascii(parts)) => parts
             .first()
             .map(|p| {
-                String::from_utf8_lossy(p)
-                    .trim()
-                    .trim_end_matches('\0')
-                    .to_owned()
+                // EXIF text is a C string: it ends at the first NUL. Whatever a camera (or a
+                // forger) put in it is stored as plain text: no controls, at most 100 chars.
+                let p = p.split(|b| *b == 0).next().unwrap_or_default();
+                let plain: String = String::from_utf8_lossy(p)
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .take(100)
+                    .collect();
+                plain.trim().to_owned()
             })
             .filter(|s| !s.is_empty()),
         _ => None,

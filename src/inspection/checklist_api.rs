@@ -87,8 +87,7 @@ fn item_errors(body: &CreateChecklist) -> Vec<FieldError> {
                 format!("items[{i}].code"),
                 "must be 1-40 characters without spaces",
             ));
-        } else if let Some(error) =
-            crate::text::name_error(&format!("items[{i}].code"), &item.code)
+        } else if let Some(error) = crate::text::name_error(&format!("items[{i}].code"), &item.code)
         {
             errors.push(error);
         } else if !seen.insert(item.code.as_str()) {

@@ -32,6 +32,8 @@ pub fn field_errors(
     }
     if finished_at.is_some_and(|f| f < started_at) {
         errors.push(FieldError::new("finished_at", "is before started_at"));
+    } else if finished_at.is_some_and(|f| f > Utc::now() + Duration::minutes(10)) {
+        errors.push(FieldError::new("finished_at", "is in the future"));
     }
     match position {
         (Some(lat), Some(lon))

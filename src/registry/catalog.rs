@@ -107,6 +107,9 @@ pub fn parse_regions_csv(text: &str) -> Result<Vec<Region>, String> {
         if name.is_empty() || name.chars().count() > 100 {
             return Err(format!("line {line}: the name must be 1-100 characters"));
         }
+        if let Some(problem) = crate::text::name_error("name", &name) {
+            return Err(format!("line {line}: the name {}", problem.message));
+        }
         let parent_code = match record.get(2).filter(|p| !p.is_empty()) {
             Some(parent) => Some(parent.to_owned()),
             None => derived_parent(&code),

@@ -357,3 +357,78 @@ async fn the_request_guard_applies_before_routing() {
     let answer = app.send(TestRequest::get().uri("/healthz?probe=%00")).await;
     answer.problem(400, "invalid_query");
 }
+
+backend_test!(async fn exif_text_with_nul_and_controls_is_stored_as_plain_text(app) {
+    let inspector = app.signed_in(Role::Inspector).await;
+    let mut photo = phone_jpeg(11);
+    let at = photo.windows(6).position(|w| w == b"HUAWEI").expect("the Make field");
+    photo[at..at + 6].copy_from_slice(b"HU\x1b\0EI");
+    let answer = upload(&app, &inspector.access, &photo, "hazard").await;
+    assert_eq!(answer.status, 201, "{}", String::from_utf8_lossy(&answer.body));
+    assert_eq!(answer.json()["exif"]["camera_make"], "HU", "{}", answer.json());
+});
+
+/// Values a hostile client puts into query parameters.
+fn hostile_values() -> Vec<String> {
+    [
+        "",
+        "%00",
+        "9999-12-31",
+        "0000-01-01",
+        "9999-12-31T23:59:59Z",
+        "0001-01-01T00:00:00Z",
+        "-9223372036854775808",
+        "99999999999999999999",
+        "-1",
+        "1e309",
+        "NaN",
+        "%FF%FE",
+        "%E2%80%AE",
+        "'%3B%20DROP%20TABLE%20hazards%3B--",
+        "360704%25",
+        "%F4%8F%BF%BF",
+        "eyJ0IjotODAwMDAwMDAwMDAwMDAwMDAwMCwiaSI6IjEifQ",
+        "1,2,3,4",
+        "-180,-90,180,90",
+    ]
+    .iter()
+    .map(|v| v.to_string())
+    .chain(std::iter::once("x".repeat(5000)))
+    .collect()
+}
+
+backend_test!(async fn no_query_parameter_value_answers_a_server_error(app) {
+    let admin = app.signed_in(Role::Admin).await;
+    let plant = app.seed_enterprise("360704101", "fireworks", "王母渡烟花");
+    let inspector = app.signed_in(Role::Inspector).await;
+    report(&app, &inspector.access, &hazard_body(&plant)).await;
+    let document = app.get("/api/v1/openapi.json").await.json();
+    let mut probes = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        let Some(get) = item.get("get") else { continue };
+        if path.contains('{') {
+            continue;
+        }
+        let names: Vec<&str> = get["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["in"] == "query")
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        for name in &names {
+            for value in hostile_values() {
+                let uri = format!("{path}?{name}={value}");
+                let answer = app.get_as(&admin.access, &uri).await;
+                assert!(
+                    answer.status.as_u16() < 500,
+                    "{uri}: {} {}",
+                    answer.status,
+                    String::from_utf8_lossy(&answer.body)
+                );
+                probes += 1;
+            }
+        }
+    }
+    assert!(probes > 500, "only {probes} probes: the document lost its parameters?");
+});

@@ -1,0 +1,4 @@
+#![no_main]
+//! `safeloop::fuzz_checks::cursor`: what must hold for any input.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| safeloop::fuzz_checks::cursor(data));
