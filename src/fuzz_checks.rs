@@ -98,8 +98,11 @@ pub fn request_json(data: &[u8]) {
     }
 }
 
+/// A check: panics when what must hold does not.
+pub type Check = fn(&[u8]);
+
 /// Every check by the name its fuzz target has.
-pub const CHECKS: [(&str, fn(&[u8])); 5] = [
+pub const CHECKS: [(&str, Check); 5] = [
     ("photo_inspection", photo_inspection),
     ("cursor", cursor),
     ("credit_code", credit_code),
