@@ -103,6 +103,9 @@ pub struct Config {
     pub db_checkout_timeout: Duration,
     /// How long `/readyz` waits for the database and the store before answering 503.
     pub ready_timeout: Duration,
+    /// Browser origins allowed to call the API (CORS), e.g. `https://console.bureau.example`;
+    /// none by default.
+    pub cors_origins: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -204,6 +207,7 @@ impl Config {
                 "SAFELOOP_READY_TIMEOUT_MS",
                 "800",
             )? as u64),
+            cors_origins: cors_origins(lookup("SAFELOOP_CORS_ORIGINS").as_deref())?,
         })
     }
 
@@ -269,6 +273,28 @@ fn extra_token_keys(list: Option<&str>) -> Result<Vec<ExtraTokenKey>, ConfigErro
                 _ => Err(ConfigError(format!(
                     "SAFELOOP_TOKEN_EXTRA_KEYS entry `{entry}` is not kid:ALG:secret-or-key-file"
                 ))),
+            }
+        })
+        .collect()
+}
+
+/// `SAFELOOP_CORS_ORIGINS`: comma-separated origins (`scheme://host[:port]`, no path).
+fn cors_origins(list: Option<&str>) -> Result<Vec<String>, ConfigError> {
+    let Some(list) = list else {
+        return Ok(Vec::new());
+    };
+    list.split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|origin| {
+            let (scheme, rest) = origin.split_once("://").unwrap_or(("", origin));
+            let ok = matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains('/');
+            if ok {
+                Ok(origin.to_owned())
+            } else {
+                Err(ConfigError(format!(
+                    "SAFELOOP_CORS_ORIGINS: `{origin}` is not an origin like https://console.example.org"
+                )))
             }
         })
         .collect()

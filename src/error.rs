@@ -107,6 +107,9 @@ pub enum ApiError {
     PreconditionFailed(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// A `Range` outside the bytes; `length` is how many there are.
+    #[error("the range asked for lies outside the {length} bytes")]
+    RangeNotSatisfiable { length: u64 },
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("too many attempts; retry after {retry_after_secs} s")]
@@ -172,6 +175,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::PreconditionFailed(_) => "version_mismatch",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::RangeNotSatisfiable { .. } => "range_not_satisfiable",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::Unavailable(_) => "service_unavailable",
@@ -202,6 +206,7 @@ impl ResponseError for ApiError {
             ApiError::Conflict { .. } | ApiError::TransitionRefused { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -1,6 +1,7 @@
 //! The `Idempotency-Key` header on any POST: the first answer is stored for 24 hours and a
-//! retry with the same key and body gets it again, byte for byte; the same key with another
-//! body answers 409. Keys belong to the signed-in caller; requests without a valid token pass
+//! retry with the same key and body gets it again, byte for byte, with its `ETag` and
+//! `Location`; the same key with another body answers 422 (as the IETF Idempotency-Key draft
+//! says), and a retry while the first is still running 409. Keys belong to the signed-in caller; requests without a valid token pass
 //! through (the handler answers them).
 
 use actix_web::body::{BoxBody, MessageBody, to_bytes};
@@ -31,8 +32,13 @@ enum Claim {
         status: i32,
         content_type: Option<String>,
         body: String,
+        /// `Name: value` lines of the headers kept (`KEPT_HEADERS`).
+        headers: Option<String>,
     },
 }
+
+/// The headers of the first answer that a replay repeats.
+const KEPT_HEADERS: [HeaderName; 2] = [header::ETAG, header::LOCATION];
 
 fn claim(conn: &mut DbConnection, user_id: &str, key: &str, hash: &str) -> Result<Claim, ApiError> {
     let now = db::now();
@@ -57,9 +63,10 @@ fn claim(conn: &mut DbConnection, user_id: &str, key: &str, hash: &str) -> Resul
         Err(e) if crate::idempotency::is_unique_violation(&e) => {}
         Err(e) => return Err(e.into()),
     }
-    let (stored_hash, status, content_type, body): (
+    let (stored_hash, status, content_type, body, headers): (
         String,
         Option<i32>,
+        Option<String>,
         Option<String>,
         Option<String>,
     ) = idempotency_keys::table
@@ -69,11 +76,13 @@ fn claim(conn: &mut DbConnection, user_id: &str, key: &str, hash: &str) -> Resul
             idempotency_keys::status,
             idempotency_keys::content_type,
             idempotency_keys::response_body,
+            idempotency_keys::response_headers,
         ))
         .first(conn)?;
     if stored_hash != hash {
-        return Err(ApiError::Conflict {
+        return Err(ApiError::RuleBroken {
             code: "idempotency_key_reused",
+            field: "Idempotency-Key".into(),
             detail: "this Idempotency-Key was used for a different request; make a new key".into(),
         });
     }
@@ -82,6 +91,7 @@ fn claim(conn: &mut DbConnection, user_id: &str, key: &str, hash: &str) -> Resul
             status,
             content_type,
             body,
+            headers,
         }),
         _ => Err(ApiError::Conflict {
             code: "idempotency_key_in_progress",
@@ -91,19 +101,28 @@ fn claim(conn: &mut DbConnection, user_id: &str, key: &str, hash: &str) -> Resul
     }
 }
 
+/// The first answer, as stored for replays.
+struct Answer {
+    status: i32,
+    content_type: Option<String>,
+    body: String,
+    headers: Option<String>,
+}
+
 fn finish(
     conn: &mut DbConnection,
     user_id: &str,
     key: &str,
-    answer: Option<(i32, Option<String>, String)>,
+    answer: Option<Answer>,
 ) -> Result<(), ApiError> {
     let row = idempotency_keys::table.find((user_id, key));
     match answer {
-        Some((status, content_type, body)) => diesel::update(row)
+        Some(answer) => diesel::update(row)
             .set((
-                idempotency_keys::status.eq(status),
-                idempotency_keys::content_type.eq(content_type),
-                idempotency_keys::response_body.eq(body),
+                idempotency_keys::status.eq(answer.status),
+                idempotency_keys::content_type.eq(answer.content_type),
+                idempotency_keys::response_body.eq(answer.body),
+                idempotency_keys::response_headers.eq(answer.headers),
             ))
             .execute(conn)?,
         // A failure of ours is not an answer to remember: let the retry run again.
@@ -117,8 +136,8 @@ fn caller_of(req: &ServiceRequest, state: &AppState) -> Option<String> {
         .headers()
         .get(header::AUTHORIZATION)?
         .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")?;
+        .ok()
+        .and_then(crate::auth::bearer_token)?;
     state
         .tokens
         .verify(token.trim())
@@ -173,11 +192,17 @@ pub async fn middleware(
             status,
             content_type,
             body,
+            headers,
         }) => {
             let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
             let mut response = HttpResponse::build(status);
             if let Some(content_type) = content_type {
                 response.insert_header((header::CONTENT_TYPE, content_type));
+            }
+            for line in headers.as_deref().unwrap_or_default().lines() {
+                if let Some((name, value)) = line.split_once(": ") {
+                    response.insert_header((name, value));
+                }
             }
             response.insert_header((REPLAYED, "true"));
             return Ok(req.into_response(response.body(body)));
@@ -193,13 +218,25 @@ pub async fn middleware(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let kept: Vec<String> = KEPT_HEADERS
+        .iter()
+        .filter_map(|name| {
+            let value = response.headers().get(name)?.to_str().ok()?;
+            Some(format!("{name}: {value}"))
+        })
+        .collect();
     let (http_request, response) = response.map_into_boxed_body().into_parts();
     let (head, body) = response.into_parts();
     let bytes = to_bytes(body)
         .await
         .map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string()))?;
     let answer = match (status.is_server_error(), String::from_utf8(bytes.to_vec())) {
-        (false, Ok(text)) => Some((status.as_u16() as i32, content_type, text)),
+        (false, Ok(body)) => Some(Answer {
+            status: status.as_u16() as i32,
+            content_type,
+            body,
+            headers: (!kept.is_empty()).then(|| kept.join("\n")),
+        }),
         _ => None,
     };
     if let Err(error) = db::run(&state.pool, move |conn| {

@@ -32,7 +32,7 @@ use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Compress, Condition, from_fn};
 use actix_web::{App, web};
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
@@ -118,6 +118,8 @@ pub fn app(
     >,
 > {
     let json_limit = state.config.json_limit_bytes;
+    let cors = ops::cross_origin::policy(&state.config.cors_origins);
+    let cross_origin = Condition::new(cors.is_some(), cors.unwrap_or_default());
     let route_index = web::Data::from(state.api_document.routes.clone());
     App::new()
         .app_data(web::Data::new(state))
@@ -152,6 +154,7 @@ pub fn app(
         .route(openapi::SERVED_PATH, web::get().to(openapi::serve))
         .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new([openapi::SERVED_PATH])))
         .route("/docs", web::get().to(docs_redirect))
+        .route("/", web::get().to(home))
         .into_utoipa_app()
         .configure(routes::configure)
         .into_app()
@@ -160,7 +163,19 @@ pub fn app(
         .wrap(from_fn(ops::query_guard::middleware))
         .wrap(from_fn(ops::metrics::middleware))
         .wrap(from_fn(ops::request_context::middleware))
+        // Outside everything that reads or stores a body: replays are stored uncompressed.
+        .wrap(Compress::default())
+        // Outermost but the log: a preflight is answered before any route is looked up.
+        .wrap(cross_origin)
         .wrap(TracingLogger::default())
+}
+
+/// `GET /`: where a person starts, for now the API's documentation. Not permanent, so
+/// browsers ask again once there is more to lead to.
+async fn home() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+        .finish()
 }
 
 async fn docs_redirect() -> actix_web::HttpResponse {

@@ -1,5 +1,6 @@
 //! Sign in, refresh, sign out, and the caller's own account.
 
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -108,7 +109,9 @@ pub async fn login(
         )
     })
     .await?;
-    Ok(HttpResponse::Ok().json(TokenResponse::from(session)))
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(TokenResponse::from(session)))
 }
 
 /// Exchange a refresh token for a new pair; the old refresh token stops working.
@@ -135,7 +138,9 @@ pub async fn refresh(
         )
     })
     .await?;
-    Ok(HttpResponse::Ok().json(TokenResponse::from(session)))
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(TokenResponse::from(session)))
 }
 
 /// Sign out: the refresh token (and every token rotated from the same login) stops working.

@@ -46,6 +46,14 @@ impl FromRequest for AuthUser {
     }
 }
 
+/// The token of an `Authorization: Bearer <token>` value; the scheme name is matched without
+/// regard to case, as RFC 9110 says (`bearer`, `BEARER`).
+pub fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
 fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
@@ -53,15 +61,9 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
     let header = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
         ApiError::unauthenticated("send an access token: Authorization: Bearer …")
     })?;
-    let token = header
-        .to_str()
-        .ok()
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|token| !token.is_empty())
-        .ok_or_else(|| {
-            ApiError::unauthenticated("the Authorization header must be `Bearer <token>`")
-        })?;
+    let token = header.to_str().ok().and_then(bearer_token).ok_or_else(|| {
+        ApiError::unauthenticated("the Authorization header must be `Bearer <token>`")
+    })?;
     let claims = state
         .tokens
         .verify(token)
@@ -83,4 +85,19 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
         region_prefix: claims.region_prefix,
         sectors: claims.sectors,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn the_scheme_ignores_case() {
+        for value in ["Bearer abc", "bearer abc", "BEARER  abc ", " Bearer abc"] {
+            assert_eq!(bearer_token(value), Some("abc"), "{value:?}");
+        }
+        for value in ["Basic abc", "Bearer", "Bearer ", "Bearerabc"] {
+            assert_eq!(bearer_token(value), None, "{value:?}");
+        }
+    }
 }

@@ -10,5 +10,5 @@ pub mod sign_in;
 pub mod throttle;
 pub mod token;
 
-pub use extractor::AuthUser;
+pub use extractor::{AuthUser, bearer_token};
 pub use role::Role;

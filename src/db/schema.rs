@@ -179,6 +179,7 @@ diesel::table! {
         content_type -> Nullable<Text>,
         response_body -> Nullable<Text>,
         created_at -> Timestamp,
+        response_headers -> Nullable<Text>,
     }
 }
 

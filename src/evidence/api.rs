@@ -305,21 +305,21 @@ async fn serve(
     content_type: &str,
     etag: String,
 ) -> Result<HttpResponse, ApiError> {
+    // Weak comparison (RFC 9110): `W/"…"` names the same bytes here.
     let cached = req
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    let mut response = if cached {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    response
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "private, max-age=86400, immutable"));
+        .is_some_and(|v| {
+            v.split(',')
+                .map(str::trim)
+                .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
+        });
     if cached {
-        return Ok(response.finish());
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, "private, max-age=86400, immutable"))
+            .finish());
     }
     if let Some(url) = state.store.download_url(key, content_type).await? {
         // The redirect is as fresh as its signature: not to be cached.
@@ -329,14 +329,54 @@ async fn serve(
             .finish());
     }
     let bytes = state.store.get(key).await?;
-    Ok(response.content_type(content_type).body(bytes))
+    let part = byte_range(req, &etag, bytes.len() as u64)?;
+    let mut response = match part {
+        Some(_) => HttpResponse::PartialContent(),
+        None => HttpResponse::Ok(),
+    };
+    response
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "private, max-age=86400, immutable"))
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .content_type(content_type);
+    Ok(match part {
+        Some((first, last)) => response
+            .insert_header((
+                header::CONTENT_RANGE,
+                format!("bytes {first}-{last}/{}", bytes.len()),
+            ))
+            .body(bytes.slice(first as usize..=last as usize)),
+        None => response.body(bytes),
+    })
+}
+
+/// The one byte range asked for (`Range: bytes=…`), so a phone resumes a broken download:
+/// `None` for the whole, when no range or several are asked, or when `If-Range` names other
+/// bytes; 416 when the range lies outside them.
+fn byte_range(req: &HttpRequest, etag: &str, length: u64) -> Result<Option<(u64, u64)>, ApiError> {
+    use actix_web::http::header::{ByteRangeSpec, Header, Range};
+    let Ok(Range::Bytes(specs)) = Range::parse(req) else {
+        return Ok(None);
+    };
+    let if_range_holds = req
+        .headers()
+        .get(header::IF_RANGE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.trim() == etag);
+    let [spec]: [ByteRangeSpec; 1] = match specs.try_into() {
+        Ok(one) if if_range_holds => one,
+        _ => return Ok(None),
+    };
+    spec.to_satisfiable_range(length)
+        .map(Some)
+        .ok_or(ApiError::RangeNotSatisfiable { length })
 }
 
 /// The original bytes, exactly as uploaded. `ETag` is their SHA-256.
 #[utoipa::path(
     tag = "photos",
     params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, description = "the image", content_type = "image/*"), (status = 304), (status = 307, description = "with `S3_REDIRECT_DOWNLOADS`: fetch it from `Location`, a presigned GET valid five minutes"), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "the image", content_type = "image/*"), (status = 206, description = "the bytes of the one range asked for with `Range: bytes=…` (resuming a download)", content_type = "image/*"), (status = 304), (status = 416, description = "the range lies outside the photo", body = Problem, content_type = "application/problem+json"), (status = 307, description = "with `S3_REDIRECT_DOWNLOADS`: fetch it from `Location`, a presigned GET valid five minutes"), (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = []))
 )]
 #[get("/photos/{id}/content")]
@@ -361,7 +401,7 @@ pub async fn photo_content(
 #[utoipa::path(
     tag = "photos",
     params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, description = "a JPEG", content_type = "image/jpeg"), (status = 304), (status = 307, description = "with `S3_REDIRECT_DOWNLOADS`: fetch it from `Location`, a presigned GET valid five minutes"), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "a JPEG", content_type = "image/jpeg"), (status = 206, description = "the bytes of the one range asked for", content_type = "image/jpeg"), (status = 304), (status = 416, description = "the range lies outside the thumbnail", body = Problem, content_type = "application/problem+json"), (status = 307, description = "with `S3_REDIRECT_DOWNLOADS`: fetch it from `Location`, a presigned GET valid five minutes"), (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = []))
 )]
 #[get("/photos/{id}/thumbnail")]

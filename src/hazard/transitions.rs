@@ -86,10 +86,10 @@ pub fn transition(
     caller: &AuthUser,
     hazard_id: &str,
     request: &TransitionRequest,
-    expected_version: Option<i64>,
+    expected_version: Option<crate::conditional::IfMatch>,
 ) -> Result<HazardRow, ApiError> {
     let hazard = model::find_in_scope(conn, &Scope::of(caller), hazard_id)?;
-    crate::conditional::check_version(expected_version, hazard.version)?;
+    crate::conditional::check_version(expected_version.as_ref(), hazard.version)?;
     let from = Status::parse(&hazard.status).expect("statuses are checked by the database");
     let me = caller.id.to_string();
     let actor = Actor {

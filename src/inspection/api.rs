@@ -347,7 +347,7 @@ pub async fn update_inspection(
         let scope = Scope::of(&caller);
         let current = model::find_in_scope(conn, &scope, &id)?;
         require_author(&caller, &current)?;
-        conditional::check_version(expected, current.row.version)?;
+        conditional::check_version(expected.as_ref(), current.row.version)?;
         require_draft(&current.row)?;
         let row = &current.row;
         let finished_at = patch

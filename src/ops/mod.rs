@@ -1,6 +1,7 @@
 //! Operations: health and readiness probes, Prometheus metrics, request ids and logging, and
 //! how the server holds memory.
 
+pub mod cross_origin;
 pub mod fallback;
 pub mod health;
 pub mod memory;

@@ -19,10 +19,15 @@ pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
+    // A proxy's or a client's own id is kept when it is well-formed, so one id follows the
+    // request through every system it crosses.
     let id = req
-        .extensions()
-        .get::<RequestId>()
-        .map(|id| id.to_string())
+        .headers()
+        .get(X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| well_formed(v))
+        .map(str::to_owned)
+        .or_else(|| req.extensions().get::<RequestId>().map(|id| id.to_string()))
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let method = req.method().clone();
     let path = req.path().to_owned();
@@ -50,6 +55,14 @@ pub async fn middleware(
     }
     super::security_headers::apply(&path, response.headers_mut());
     Ok(response)
+}
+
+/// 1-128 characters of letters, digits, `-`, `_`, `.`, `:` (UUIDs, trace ids, proxy ids).
+fn well_formed(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
 }
 
 fn fallback_problem(status: StatusCode, method: &str, path: &str) -> (&'static str, String) {

@@ -296,7 +296,7 @@ pub async fn update_enterprise(
     let updated = db::run(&state.pool, move |conn| {
         let scope = Scope::of(&caller);
         let current = enterprise::find_in_scope(conn, &scope, &id)?;
-        conditional::check_version(expected, current.version)?;
+        conditional::check_version(expected.as_ref(), current.version)?;
         let merged = rules::merge(&current, &patch);
         ApiError::check_fields(rules::field_errors(&merged))?;
         rules::check_placement(conn, &caller, &merged)?;

@@ -43,13 +43,17 @@ backend_test!(async fn a_retried_post_gets_the_first_answer_back(app) {
     assert_eq!(again.status, 201, "the first status, replayed");
     assert_eq!(again.header("idempotency-replayed"), Some("true"));
     assert_eq!(again.json(), first.json());
+    for name in ["etag", "location"] {
+        assert!(first.header(name).is_some(), "{name}");
+        assert_eq!(again.header(name), first.header(name), "the replay says {name} too");
+    }
     let list = app.get_as(&admin.access, "/api/v1/enterprises").await.json();
     assert_eq!(list["items"].as_array().unwrap().len(), 1, "created once");
 
     let other_body = enterprise();
     post_with_key(&app, &admin.access, "/api/v1/enterprises", "retry-1", &other_body)
         .await
-        .problem(409, "idempotency_key_reused");
+        .problem(422, "idempotency_key_reused");
     // Keys belong to their caller: another admin's key of the same name is another key.
     let other_admin = app.signed_in(Role::Admin).await;
     assert_eq!(post_with_key(&app, &other_admin.access, "/api/v1/enterprises", "retry-1", &other_body).await.status, 201);

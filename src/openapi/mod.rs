@@ -8,6 +8,8 @@ use actix_web::{HttpResponse, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
+mod contract;
+
 use crate::AppState;
 use crate::ops::fallback::RouteIndex;
 use crate::routes;
@@ -23,7 +25,10 @@ pub const COMMITTED_PATH: &str = "openapi/openapi.json";
 (隐患) driven through the closed loop of rectification, re-check and closure (销号), photo evidence, \
 and the bureau's report figures.\n\nErrors are `application/problem+json` (RFC 9457) with a stable \
 `code`, per-field `errors` for validation, and the `request_id` also sent as `X-Request-Id`.",
-        license(name = "Apache-2.0"),
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    servers(
+        (url = "http://127.0.0.1:8080", description = "The embedded default (`cargo run --release`); a bureau's own address replaces it"),
     ),
     tags(
         (name = "operations", description = "Health, readiness and metrics"),
@@ -71,7 +76,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .openapi(base())
         .configure(routes::configure)
         .split_for_parts();
-    describe_responses(document)
+    let mut document = describe_responses(document);
+    contract::complete(&mut document);
+    document
 }
 
 /// OpenAPI requires a description on every response; where an operation gives none, the
