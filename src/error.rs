@@ -262,6 +262,11 @@ impl ResponseError for ApiError {
                     HeaderValue::from(UNAVAILABLE_RETRY_SECS),
                 );
             }
+            ApiError::RangeNotSatisfiable { length } => {
+                if let Ok(value) = HeaderValue::from_str(&format!("bytes */{length}")) {
+                    headers.insert(header::CONTENT_RANGE, value);
+                }
+            }
             _ => {}
         }
         response

@@ -8,6 +8,7 @@ mod fixtures;
 mod harness;
 mod hazards;
 mod hostile_input;
+mod http_contract;
 mod idempotency_keys;
 mod inspections;
 mod ledger;
