@@ -1,4 +1,4 @@
-//! The four roles of DESIGN.md §1.
+//! The four roles: inspector, enterprise, supervisor, admin (README, "Registry and data scope").
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

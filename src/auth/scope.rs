@@ -1,4 +1,4 @@
-//! Data scope (DESIGN.md §1): what rows a caller may see, applied inside SQL queries.
+//! Data scope: what rows a caller may see, applied inside SQL queries.
 //!
 //! An enterprise user sees its own enterprise; an inspector or supervisor sees enterprises whose
 //! region code starts with their `region_prefix` and, if they have sectors, in those sectors (a

@@ -125,6 +125,7 @@ pub struct ActionQuery {
     pub issued_to: Option<String>,
     pub cursor: Option<String>,
     /// 1-200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 

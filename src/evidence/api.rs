@@ -45,6 +45,7 @@ pub struct PhotoView {
     pub width: i32,
     pub height: i32,
     /// `site`, `hazard`, `rectification` or `verification`.
+    #[schema(value_type = crate::evidence::ingest::PhotoPurpose)]
     pub purpose: String,
     pub exif: ExifView,
     pub declared: DeclaredView,
@@ -99,7 +100,7 @@ pub struct PhotoUpload {
     #[schema(format = Binary, content_media_type = "application/octet-stream")]
     file: String,
     /// `site`, `hazard`, `rectification` or `verification`.
-    purpose: String,
+    purpose: crate::evidence::ingest::PhotoPurpose,
     /// When the phone says it took the photo (RFC 3339).
     captured_at: Option<DateTime<Utc>>,
     latitude: Option<f64>,

@@ -22,6 +22,22 @@ pub struct Declared {
 
 pub const PURPOSES: [&str; 4] = ["site", "hazard", "rectification", "verification"];
 
+/// What a photo shows, as the document names the `purpose` values (`PURPOSES` in order).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum PhotoPurpose {
+    /// The site, on an inspection.
+    Site,
+    /// A hazard, when it is reported.
+    Hazard,
+    /// Proof of rectification, from the enterprise.
+    Rectification,
+    /// The re-check, by the inspector.
+    Verification,
+}
+
 impl From<InspectError> for ApiError {
     fn from(error: InspectError) -> Self {
         match error {
@@ -205,4 +221,18 @@ pub async fn collect_garbage(state: &AppState) -> Result<usize, ApiError> {
         .await?;
     }
     Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PURPOSES, PhotoPurpose};
+
+    #[test]
+    fn the_documented_purposes_are_the_accepted_ones() {
+        for purpose in PURPOSES {
+            let parsed: PhotoPurpose = serde_json::from_value(serde_json::json!(purpose)).unwrap();
+            assert_eq!(serde_json::to_value(parsed).unwrap(), purpose);
+        }
+        assert!(serde_json::from_value::<PhotoPurpose>(serde_json::json!("selfie")).is_err());
+    }
 }

@@ -1,4 +1,4 @@
-//! Direct uploads (DESIGN.md §4 b): the client declares a photo (SHA-256, size, type, purpose),
+//! Direct uploads: the client declares a photo (SHA-256, size, type, purpose),
 //! gets a slot it PUTs the bytes into, and confirms. On S3 the slot is a presigned PUT that
 //! keeps the bytes off the API servers; on local disk it is safeloop's own URL, signed the same
 //! way. Either way the server then checks the bytes against the declaration before the photo

@@ -34,6 +34,7 @@ pub struct DeclareUpload {
     /// `image/jpeg`, `image/png` or `image/webp`.
     pub content_type: String,
     /// `site`, `hazard`, `rectification` or `verification`.
+    #[schema(value_type = crate::evidence::ingest::PhotoPurpose)]
     pub purpose: String,
 }
 

@@ -65,8 +65,10 @@ pub struct HazardView {
     pub responsible_person: String,
     pub measures: String,
     /// 挂牌督办 level: `county`, `city` or `province`.
+    #[schema(value_type = Option<crate::hazard::supervision::ListedLevel>)]
     pub listed_level: Option<String>,
     /// `open` 待整改, `submitted` 待复查, `verified` 待销号, `closed` 已销号, `cancelled` 已撤销.
+    #[schema(value_type = crate::hazard::workflow::Status)]
     pub status: String,
     /// Open and past its deadline (逾期); derived, never stored.
     pub overdue: bool,
@@ -135,6 +137,7 @@ impl HazardView {
 #[into_params(parameter_in = Query)]
 pub struct HazardQuery {
     /// `open`, `submitted`, `verified`, `closed` or `cancelled`.
+    #[param(value_type = Option<crate::hazard::workflow::Status>)]
     pub status: Option<String>,
     pub level: Option<HazardLevel>,
     /// Only open hazards past their deadline (or, `false`, the others).
@@ -149,6 +152,7 @@ pub struct HazardQuery {
     pub updated_since: Option<DateTime<Utc>>,
     pub cursor: Option<String>,
     /// 1-200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 

@@ -70,7 +70,7 @@ pub struct ChainCheck {
     pub first_bad_sequence: Option<i32>,
 }
 
-/// Move a hazard through the loop (DESIGN.md §3). Send `If-Match` with the version you acted
+/// Move a hazard through the loop (who may do what from which status: docs/closed-loop.md). Send `If-Match` with the version you acted
 /// on; a stale one answers 412, an action not allowed now 409 with the allowed ones.
 #[utoipa::path(
     tag = "hazards",

@@ -66,6 +66,7 @@ pub struct ExtensionQuery {
     pub enterprise_id: Option<uuid::Uuid>,
     pub cursor: Option<String>,
     /// 1-200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 

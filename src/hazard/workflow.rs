@@ -33,8 +33,10 @@ use utoipa::ToSchema;
 
 use crate::auth::Role;
 
+/// A hazard's place in the loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = HazardStatus)]
 pub enum Status {
     Open,
     Submitted,
@@ -186,7 +188,7 @@ mod tests {
     use Action::*;
     use Status::*;
 
-    /// DESIGN.md §3, written out row by row: (from, action, role) -> to.
+    /// The loop's table (docs/closed-loop.md), written out row by row: (from, action, role) -> to.
     const TABLE: &[(Status, Action, Role, Status)] = &[
         (Open, SubmitRectification, Role::Enterprise, Submitted),
         (Open, SubmitRectification, Role::Inspector, Submitted),

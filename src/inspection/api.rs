@@ -102,6 +102,7 @@ pub struct InspectionView {
     pub campaign: Option<String>,
     pub checklist_id: Option<uuid::Uuid>,
     /// `draft` or `submitted`; a submitted inspection is read-only.
+    #[schema(value_type = super::rules::InspectionStatus)]
     pub status: String,
     pub officer_ids: Vec<uuid::Uuid>,
     pub started_at: DateTime<Utc>,
@@ -161,11 +162,12 @@ pub struct InspectionQuery {
     pub enterprise_id: Option<uuid::Uuid>,
     pub kind: Option<InspectionKind>,
     /// `draft` or `submitted`.
-    pub status: Option<String>,
+    pub status: Option<super::rules::InspectionStatus>,
     /// A region code prefix.
     pub region: Option<String>,
     pub updated_since: Option<DateTime<Utc>>,
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
@@ -246,7 +248,7 @@ pub async fn list_inspections(
     let filter = InspectionFilter {
         enterprise_id: query.enterprise_id.map(|e| e.to_string()),
         kind: query.kind.map(|k| k.as_str().to_owned()),
-        status: query.status,
+        status: query.status.map(|s| s.as_str().to_owned()),
         region: query.region,
         updated_since: query.updated_since.map(|t| t.naive_utc()),
         after: query.cursor.as_deref().map(Cursor::decode).transpose()?,

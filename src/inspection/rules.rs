@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 use crate::auth::Role;
 use crate::error::FieldError;
 
-/// The kind of inspection (DESIGN.md §2).
+/// The kind of inspection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum InspectionKind {
@@ -67,6 +67,24 @@ impl InspectionKind {
         match self {
             InspectionKind::SelfInspection => Role::Enterprise,
             _ => Role::Inspector,
+        }
+    }
+}
+
+/// Where an inspection stands: a `draft` its officers may still change, or `submitted`
+/// (read-only, counted in the figures).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InspectionStatus {
+    Draft,
+    Submitted,
+}
+
+impl InspectionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InspectionStatus::Draft => "draft",
+            InspectionStatus::Submitted => "submitted",
         }
     }
 }

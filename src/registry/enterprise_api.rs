@@ -153,6 +153,7 @@ pub struct EnterpriseQuery {
     pub updated_since: Option<DateTime<Utc>>,
     pub cursor: Option<String>,
     /// 1-200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 

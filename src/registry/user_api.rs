@@ -24,6 +24,7 @@ pub struct UserView {
     pub username: String,
     pub display_name: String,
     pub role: Role,
+    #[schema(value_type = Option<uuid::Uuid>)]
     pub enterprise_id: Option<String>,
     /// GB/T 2260 code prefix of the area an inspector or supervisor covers.
     pub region_prefix: Option<String>,
@@ -59,14 +60,26 @@ impl From<UserRow> for UserView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
+    /// 3-64 letters, digits and `.` `_` `@` `-`; unique whatever its case (`Li.Wei` and
+    /// `li.wei` are one user), and signed in with in any case.
+    #[schema(pattern = "^[A-Za-z0-9._@-]{3,64}$", min_length = 3, max_length = 64)]
     pub username: String,
     /// At least 10 characters, not the username.
+    #[schema(min_length = 10)]
     pub password: String,
+    /// 1-100 characters of plain text.
+    #[schema(min_length = 1, max_length = 100)]
     pub display_name: String,
     pub role: Role,
+    /// The enterprise of an `enterprise` user; only they have one.
+    #[schema(value_type = Option<uuid::Uuid>)]
     pub enterprise_id: Option<String>,
+    /// For inspectors and supervisors: the GB/T 2260 code prefix they cover (2-12 digits).
+    #[schema(pattern = "^[0-9]{2,12}$")]
     pub region_prefix: Option<String>,
+    /// For inspectors and supervisors: sector codes they are limited to (a set; at most 64).
     pub sectors: Option<Vec<String>>,
+    /// An inspector's enforcement certificate number (执法证号).
     pub certificate_no: Option<String>,
 }
 
@@ -77,6 +90,7 @@ pub struct UserPatch {
     pub display_name: Option<String>,
     pub role: Option<Role>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<uuid::Uuid>)]
     pub enterprise_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     pub region_prefix: Option<Option<String>>,
@@ -96,6 +110,7 @@ pub struct UserQuery {
     pub active: Option<bool>,
     pub cursor: Option<String>,
     /// 1-200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 

@@ -223,7 +223,7 @@ fn compute(
     Ok((totals, groups))
 }
 
-/// The bureau's report figures (DESIGN.md §5) for a period, inside the caller's scope.
+/// The bureau's report figures for a period, inside the caller's scope.
 ///
 /// For hazards reported in `[from, to)`, `cancelled` ones left out:
 /// `hazards_found` and `major_hazards_found` count them (排查隐患);

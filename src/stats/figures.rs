@@ -1,4 +1,4 @@
-//! The bureau's report figures and their exact definitions (DESIGN.md §5). Pure: the counts
+//! The bureau's report figures and their exact definitions (also in docs/statistics.md). Pure: the counts
 //! come from `query`, this turns them into the answer.
 //!
 //! For hazards reported in `[from, to)` inside the caller's scope, `cancelled` ones left out:
@@ -74,6 +74,10 @@ impl Ratio {
 }
 
 /// Enterprises acted against, per kind of enforcement document (家数).
+/// Counts per enforcement kind. Where they stand at the top level of a figures object they
+/// count the **enterprises** acted against in the period (家数: `suspension` =
+/// 责令停产整顿家数, `shutdown` = 关闭取缔家数); under `documents_by_kind` they count the
+/// **documents** issued (e.g. `penalty_decision` = 处罚起数).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
 pub struct EnforcementFigures {
     pub rectification_notice: i64,

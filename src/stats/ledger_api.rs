@@ -44,6 +44,7 @@ pub struct ExportQuery {
     /// `csv` (default) or `xlsx`.
     #[param(inline)]
     pub format: Option<ExportFormat>,
+    #[param(value_type = Option<crate::hazard::workflow::Status>)]
     pub status: Option<String>,
     pub level: Option<HazardLevel>,
     pub overdue: Option<bool>,

@@ -29,6 +29,7 @@ const UNRESOLVED: [&str; 3] = ["open", "submitted", "verified"];
 #[into_params(parameter_in = Query)]
 pub struct MapQuery {
     /// One of `open`, `submitted`, `verified`; default all three (not yet closed).
+    #[param(value_type = Option<crate::hazard::workflow::Status>)]
     pub status: Option<String>,
     pub level: Option<HazardLevel>,
     pub overdue: Option<bool>,

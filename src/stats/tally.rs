@@ -42,7 +42,7 @@ const COUNTED: [&str; 6] = [
 ];
 
 impl Tally {
-    /// What one hazard of `level` in `status` counts for (DESIGN.md §5; the same definitions
+    /// What one hazard of `level` in `status` counts for (`figures.rs`; the same definitions
     /// as `figures::condition` in SQL).
     pub fn of_hazard(level: &str, status: &str) -> Tally {
         let found = status != "cancelled";
