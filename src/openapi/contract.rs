@@ -177,18 +177,18 @@ still being answered, 409. At most 255 characters.",
         );
     }
     for status in statuses {
-        let key = status.to_string();
-        if !operation.responses.responses.contains_key(&key) {
-            let name = PROBLEMS
-                .iter()
-                .find(|p| p.1 == status)
-                .expect("every shared status has a problem")
-                .0;
-            operation
-                .responses
-                .responses
-                .insert(key, RefOr::Ref(Ref::from_response_name(name)));
-        }
+        operation
+            .responses
+            .responses
+            .entry(status.to_string())
+            .or_insert_with(|| {
+                let name = PROBLEMS
+                    .iter()
+                    .find(|p| p.1 == status)
+                    .expect("every shared status has a problem")
+                    .0;
+                RefOr::Ref(Ref::from_response_name(name))
+            });
     }
     let versioned = conditional_write
         || conditional_read
