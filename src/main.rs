@@ -29,6 +29,9 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document (redirect it to openapi/openapi.json to update the copy).
     Openapi,
+    /// Fill an empty database with a small demo county (not in production), and print the
+    /// accounts to sign in with.
+    Demo,
     /// Administrative tasks.
     Admin {
         #[command(subcommand)]
@@ -71,6 +74,9 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => actix_web::rt::System::new().block_on(server::serve(config)),
         Command::Migrate => server::prepare_database(&config).map(|_| ()),
+        Command::Demo => actix_web::rt::System::new()
+            .block_on(safeloop::demo::fill(config))
+            .map(|()| print_demo_accounts()),
         Command::Admin {
             command: AdminCommand::CreateUser { username, role },
         } => create_user(&config, &username, role),
@@ -94,6 +100,25 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => fail(message),
     }
+}
+
+fn print_demo_accounts() {
+    println!(
+        "\nsafeloop: the demo county is ready (赣县区: 3 enterprises, an inspection, hazards at every status)."
+    );
+    println!(
+        "Sign in with any of these; the password of each is `{}`:\n",
+        safeloop::demo::PASSWORD
+    );
+    for account in &safeloop::demo::ACCOUNTS {
+        println!(
+            "  {:<17} {:<11} {}",
+            account.username,
+            account.role.as_str(),
+            account.what
+        );
+    }
+    println!("\nStart the server with `cargo run --release` and open http://127.0.0.1:8080/docs/");
 }
 
 fn fail(message: String) -> ExitCode {

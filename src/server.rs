@@ -57,7 +57,9 @@ pub fn ensure_first_admin(conn: &mut DbConnection, config: &Config) -> Result<()
         .map_err(|e| format!("cannot create the first admin: {e}"))?;
     if generated {
         // Shown once, on the console only; change it with POST /api/v1/me/password.
-        println!("safeloop: created the first admin `{username}` with password: {pw}");
+        println!(
+            "\n  ┌──────────────────────────────────────────────────────────────\n  │ safeloop: the first admin was created; this is shown only once\n  │   username: {username}\n  │   password: {pw}\n  │ change it with POST /api/v1/me/password\n  └──────────────────────────────────────────────────────────────\n"
+        );
     }
     tracing::info!(%username, generated, "first admin created");
     Ok(())

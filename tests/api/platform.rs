@@ -324,3 +324,73 @@ fn the_binary_refuses_production_with_the_default_secret() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("SAFELOOP_TOKEN_SECRET"));
 }
+
+/// `safeloop demo` fills an empty database through the API: every role can sign in with the
+/// printed password, and the hazards stand at every status of the loop. It refuses a database
+/// that holds enterprises, and production.
+#[test]
+fn the_demo_county_fills_an_empty_database_once() {
+    use diesel::prelude::*;
+    use safeloop::db::schema::hazards;
+    let dir = tempfile::tempdir().unwrap();
+    let demo = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_safeloop"))
+            .arg("demo")
+            .env("SAFELOOP_DATA_DIR", dir.path())
+            .env_remove("DATABASE_URL")
+            .env("SAFELOOP_ADMIN_PASSWORD", "first admin passphrase")
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let output = demo();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for account in &safeloop::demo::ACCOUNTS {
+        assert!(stdout.contains(account.username), "{stdout}");
+    }
+    assert!(stdout.contains(safeloop::demo::PASSWORD));
+    let url = format!("sqlite://{}", dir.path().join("safeloop.db").display());
+    let pool = safeloop::db::connect(&url, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    let mut statuses: Vec<String> = hazards::table
+        .select(hazards::status)
+        .load(&mut conn)
+        .unwrap();
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [
+            "cancelled",
+            "closed",
+            "open",
+            "open",
+            "submitted",
+            "verified"
+        ]
+    );
+    drop(conn);
+
+    let again = demo();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("only an empty one"));
+    let production = std::process::Command::new(env!("CARGO_BIN_EXE_safeloop"))
+        .arg("demo")
+        .env("SAFELOOP_ENV", "production")
+        .env(
+            "SAFELOOP_TOKEN_SECRET",
+            "a production secret of at least thirty-two bytes",
+        )
+        .env("SAFELOOP_DATA_DIR", tempfile::tempdir().unwrap().path())
+        .output()
+        .unwrap();
+    assert!(!production.status.success());
+    assert!(
+        String::from_utf8_lossy(&production.stderr)
+            .contains("refused when SAFELOOP_ENV=production")
+    );
+}
