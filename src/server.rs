@@ -5,7 +5,7 @@ use diesel::Connection;
 use secrecy::ExposeSecret;
 
 use crate::auth::password;
-use crate::config::{Config, Environment};
+use crate::config::Config;
 use crate::db::{self, DbConnection, DbPool};
 use crate::ops::memory;
 use crate::registry::catalog;
@@ -25,14 +25,11 @@ pub fn prepare_database(config: &Config) -> Result<DbPool, String> {
     for version in applied {
         tracing::info!(%version, "migration applied");
     }
-    if config.environment == Environment::Development
-        && catalog::region_count(&mut conn).map_err(|e| e.to_string())? == 0
-    {
-        let loaded = catalog::import_regions(&mut conn, &catalog::demo_regions())
-            .map_err(|e| e.to_string())?;
+    if catalog::region_count(&mut conn).map_err(|e| e.to_string())? == 0 {
+        let loaded = catalog::load_national(&mut conn).map_err(|e| e.to_string())?;
         tracing::info!(
             loaded,
-            "demo region tree loaded (development only; import real ones with `safeloop admin import-regions`)"
+            "the regions of China loaded (provinces to townships; add villages or local ones with `safeloop admin import-regions`)"
         );
     }
     Ok(pool)

@@ -186,7 +186,7 @@ pub fn generate(conn: &mut DbConnection, sizes: Sizes, log: &dyn Fn(&str)) {
     let span = (now - start).num_seconds() as u64;
 
     // Regions.
-    // The development start-up may have loaded the demo tree, which shares 36.
+    // Start-up loads the regions of China, which share many of these codes; theirs stay.
     let mut regions = Inserter::new(conn, "regions", "code, name, parent_code");
     regions.tail = " ON CONFLICT DO NOTHING";
     regions.push("('36', '江西省', NULL)".into());

@@ -166,9 +166,58 @@ pub fn import_regions(conn: &mut DbConnection, rows: &[Region]) -> Result<usize,
     })
 }
 
-/// The small demo tree shipped for trying safeloop out (development only).
-pub fn demo_regions() -> Vec<Region> {
-    parse_regions_csv(include_str!("regions_demo.csv")).expect("the demo tree is valid")
+/// The provinces, prefectures, counties and townships of China (GB/T 2260 and the 9-digit
+/// township codes of 国家统计局's 2023 edition, 44,703 regions), compressed into the binary.
+/// `scripts/refresh-regions` rebuilds the file; README says where it comes from.
+const NATIONAL_REGIONS: &[u8] = include_bytes!("../../assets/regions-gbt2260.csv.gz");
+
+/// The shipped national list, parents first; read once per process.
+pub fn national_regions() -> &'static [Region] {
+    static LIST: std::sync::OnceLock<Vec<Region>> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| {
+        use std::io::Read;
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(NATIONAL_REGIONS)
+            .read_to_string(&mut text)
+            .expect("the shipped list is gzip of UTF-8");
+        parse_regions_csv(&text).expect("the shipped list is valid")
+    })
+}
+
+/// Loads the national list into a database that has no regions yet, many rows a statement
+/// (a fraction of a second), parents first.
+pub fn load_national(conn: &mut DbConnection) -> Result<usize, ApiError> {
+    static STATEMENTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let statements = STATEMENTS.get_or_init(|| insert_statements(national_regions()));
+    conn.transaction(|conn| {
+        for statement in statements {
+            diesel::sql_query(statement).execute(conn)?;
+        }
+        Ok(national_regions().len())
+    })
+}
+
+/// `rows` as multi-row inserts, written out as literals: diesel's batch insert does not reach
+/// through the connection that spans both backends, and one statement per row took seconds.
+/// Codes are digits and names plain text (`parse_regions_csv` holds both); quotes are doubled
+/// all the same.
+fn insert_statements(rows: &[Region]) -> Vec<String> {
+    let literal = |text: &str| format!("'{}'", text.replace('\'', "''"));
+    rows.chunks(2000)
+        .map(|chunk| {
+            let values: Vec<String> = chunk
+                .iter()
+                .map(|r| {
+                    let parent = r.parent_code.as_deref().map_or("NULL".into(), literal);
+                    format!("({}, {}, {parent})", literal(&r.code), literal(&r.name))
+                })
+                .collect();
+            format!(
+                "INSERT INTO regions (code, name, parent_code) VALUES {}",
+                values.join(", ")
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -202,6 +251,21 @@ mod tests {
                 .unwrap_err()
                 .contains("name")
         );
-        assert!(demo_regions().len() > 10);
+        let national = national_regions();
+        assert_eq!(national.len(), 44_703);
+        let find = |code: &str| {
+            national
+                .iter()
+                .find(|r| r.code == code)
+                .map(|r| r.name.as_str())
+        };
+        assert_eq!(
+            find("360704"),
+            Some("赣县区"),
+            "since 2016; 360721 was the old code"
+        );
+        assert_eq!(find("360704101"), Some("王母渡镇"));
+        assert_eq!(find("632323"), Some("泽库县"));
+        assert_eq!(find("65"), Some("新疆维吾尔自治区"));
     }
 }

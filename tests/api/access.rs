@@ -266,7 +266,7 @@ async fn call(
 backend_test!(async fn every_role_gets_the_expected_status_everywhere(app) {
     let user = app.seed_user(Role::Inspector, "the.target", PASSWORD).id;
     let inside = app.seed_enterprise("360704101", "fireworks", "王母渡烟花");
-    let outside = app.seed_enterprise("530524100", "fireworks", "昌宁烟花");
+    let outside = app.seed_enterprise("530524101", "fireworks", "昌宁烟花");
     let admin = app.signed_in(Role::Admin).await;
     let checklist = fixtures::fireworks_checklist(&app, &admin.access).await;
     let (lead, partner) = fixtures::inspector_pair(&app, "360704").await;

@@ -192,7 +192,7 @@ backend_test!(async fn no_penalty_rests_on_a_self_inspection(app) {
 
 backend_test!(async fn documents_stay_inside_their_scope(app) {
     let near = app.seed_enterprise("360704101", "fireworks", "王母渡烟花");
-    let far = app.seed_enterprise("530524100", "fireworks", "昌宁烟花");
+    let far = app.seed_enterprise("530524101", "fireworks", "昌宁烟花");
     let near_manager = app.signed_in_with(Role::Enterprise, |u| u.enterprise_id = Some(near.clone())).await;
     let inspector = app.signed_in(Role::Inspector).await;
     let far_inspector = app.signed_in_with(Role::Inspector, |u| u.region_prefix = Some("530524".into())).await;

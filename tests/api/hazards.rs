@@ -85,7 +85,7 @@ backend_test!(async fn a_report_must_carry_what_the_loop_needs(app) {
     let mut missing = hazard_body(&plant);
     missing.as_object_mut().unwrap().remove("responsible_person");
     app.post_as(&inspector.access, "/api/v1/hazards", &missing).await.problem(422, "validation_failed");
-    let far = app.seed_enterprise("530524100", "fireworks", "昌宁烟花");
+    let far = app.seed_enterprise("530524101", "fireworks", "昌宁烟花");
     let refused = app.post_as(&inspector.access, "/api/v1/hazards", &hazard_body(&far)).await.problem(422, "validation_failed");
     assert_eq!(refused["errors"][0]["field"], "enterprise_id");
     assert!(ids(&app.get_as(&inspector.access, "/api/v1/hazards").await.json()).is_empty(), "nothing half-written");

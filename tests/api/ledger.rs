@@ -33,11 +33,11 @@ struct Area {
 }
 
 /// 7 hazards at a fireworks plant in 王母渡镇 (one major, one closed), 3 at a quarry in
-/// 韩坊镇, 2 at a plant in 昌宁县 outside the supervisors' scope.
+/// 沙地镇, 2 at a plant in 昌宁县 outside the supervisors' scope.
 async fn area(app: &TestApp) -> Area {
     let fireworks = app.seed_enterprise("360704101", "fireworks", "王母渡烟花");
     let mine = app.seed_enterprise("360704102", "non_coal_mines", "韩坊采石场");
-    let far = app.seed_enterprise("530524100", "fireworks", "昌宁烟花");
+    let far = app.seed_enterprise("530524101", "fireworks", "昌宁烟花");
     place(app, &fireworks, Some((25.86, 115.05)));
     place(app, &mine, Some((25.60, 115.30)));
     let inspector = app.signed_in(Role::Inspector).await;

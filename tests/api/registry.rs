@@ -92,7 +92,7 @@ backend_test!(async fn each_caller_sees_only_its_scope(app) {
     let ganxian_mine = app.seed_enterprise("360704101", "non_coal_mines", "赣县矿业");
     let ganxian_steel = app.seed_enterprise("360704102", "metallurgy", "赣县钢铁");
     let nankang_shop = app.seed_enterprise("360703", "commerce", "南康商贸");
-    let changning = app.seed_enterprise("530524100", "fireworks", "昌宁烟花");
+    let changning = app.seed_enterprise("530524101", "fireworks", "昌宁烟花");
 
     let county = app.signed_in(Role::Inspector).await.access;
     let trade = app
@@ -137,7 +137,7 @@ backend_test!(async fn enterprises_are_searched_paged_and_synced(app) {
     let token = admin(&app).await;
     let mut codes = Vec::new();
     for i in 0..7 {
-        let mut body = enterprise(&unique_credit_code(), if i % 2 == 0 { "360704101" } else { "530524100" }, "fireworks");
+        let mut body = enterprise(&unique_credit_code(), if i % 2 == 0 { "360704101" } else { "530524101" }, "fireworks");
         body["name"] = json!(format!("第{i}号烟花厂"));
         body["risk_level"] = json!(if i < 2 { "red" } else { "blue" });
         let created = app.post_as(&token, "/api/v1/enterprises", &body).await;
@@ -256,3 +256,20 @@ fn the_cli_imports_regions_into_a_database() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+backend_test!(async fn a_township_anywhere_in_china_can_be_used_at_once(app) {
+    // 乌鲁木齐市天山区胜利路街道: far outside any demo tree, loaded with the national list.
+    let admin_token = admin(&app).await;
+    let regions = app.get_as(&admin_token, "/api/v1/regions?parent=650102").await.json();
+    let names: Vec<&str> = regions.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"胜利路街道"), "{names:?}");
+    let provinces = app.get_as(&admin_token, "/api/v1/regions").await.json();
+    assert_eq!(provinces.as_array().unwrap().len(), 31, "every province-level region");
+    let created = app
+        .post_as(&admin_token, "/api/v1/enterprises", &enterprise(&unique_credit_code(), "650102003", "hazardous_chemicals"))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.json());
+    let supervisor = app.signed_in_with(Role::Supervisor, |u| u.region_prefix = Some("6501".into())).await;
+    let seen = app.get_as(&supervisor.access, "/api/v1/enterprises").await.json();
+    assert_eq!(seen["items"].as_array().unwrap().len(), 1);
+});

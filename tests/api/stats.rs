@@ -212,7 +212,7 @@ backend_test!(async fn a_county_year_in_small_gives_the_reports_figures(app) {
     let by_region = stats(&app, &supervisor, "?group_by=region&region=360704").await;
     let keys: Vec<&str> = by_region["groups"].as_array().unwrap().iter().map(|g| g["key"].as_str().unwrap()).collect();
     assert_eq!(keys, ["360704101", "360704102"]);
-    assert_eq!(group(&by_region, "360704102")["name"], "韩坊镇");
+    assert_eq!(group(&by_region, "360704102")["name"], "沙地镇");
     assert_eq!(group(&by_region, "360704102")["hazards_found"], 80);
 
     let by_month = stats(&app, &supervisor, "?group_by=month").await;
