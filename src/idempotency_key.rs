@@ -162,15 +162,16 @@ pub async fn middleware(
     else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
+    // Without a valid token the handler answers 401 before any key matters.
+    let Some(user_id) = caller_of(&req, &state) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
     let Some(key) = valid_key(&header_value) else {
         let error = ApiError::BadRequest {
             code: "invalid_idempotency_key",
             detail: "Idempotency-Key must be 1-255 visible ASCII characters".into(),
         };
         return Ok(req.into_response(error.error_response()));
-    };
-    let Some(user_id) = caller_of(&req, &state) else {
-        return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let body = match req.extract::<web::Bytes>().await {
         Ok(body) => body,

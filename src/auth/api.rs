@@ -17,7 +17,9 @@ use crate::registry::user_api::UserView;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    #[schema(min_length = 1, max_length = 64)]
     pub username: String,
+    #[schema(min_length = 1, max_length = 256)]
     pub password: String,
 }
 

@@ -102,7 +102,6 @@ const PROBLEMS: [(&str, u16, &str, bool); 11] = [
 
 /// Completes the document generated from the handlers.
 pub fn complete(document: &mut OpenApi) {
-    add_components(document);
     for (path, item) in document.paths.paths.iter_mut() {
         let methods = [
             ("GET", &mut item.get),
@@ -117,6 +116,7 @@ pub fn complete(document: &mut OpenApi) {
             }
         }
     }
+    add_components(document);
 }
 
 fn complete_operation(path: &str, method: &str, operation: &mut Operation) {
@@ -132,7 +132,9 @@ fn complete_operation(path: &str, method: &str, operation: &mut Operation) {
             .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == place))
     };
     let (query, in_path) = (parameter_in(ParameterIn::Query), path.contains('{'));
-    let mut statuses: Vec<u16> = Vec::new();
+    allow_empty_query_values(operation);
+    // Any query string can carry a NUL byte, which is refused before routing.
+    let mut statuses: Vec<u16> = vec![400];
     if secured {
         statuses.extend([401, 403]);
     }
@@ -230,6 +232,20 @@ still being answered, 409. At most 255 characters.",
     }
 }
 
+/// An empty query value (`?status=`, as phone forms send a blank filter) means the parameter
+/// is absent (`ops::query_guard`); the document says so with `allowEmptyValue`.
+fn allow_empty_query_values(operation: &mut Operation) {
+    for parameter in operation.parameters.iter_mut().flatten() {
+        if let RefOr::T(parameter) = parameter
+            && parameter.parameter_in == ParameterIn::Query
+        {
+            let mut extensions = utoipa::openapi::extensions::Extensions::default();
+            extensions.insert("allowEmptyValue".into(), serde_json::Value::Bool(true));
+            parameter.extensions = Some(extensions);
+        }
+    }
+}
+
 /// Bytes are bytes: any media type but JSON, text and forms is a binary string.
 fn make_binary(media_type: &str, content: &mut Content) {
     let textual = media_type.contains("json")
@@ -256,6 +272,19 @@ fn string_schema() -> RefOr<Schema> {
 }
 
 fn add_parameter(operation: &mut Operation, name: &str, description: &str) {
+    let schema = match name {
+        "Idempotency-Key" => ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some("^[!-~]{1,255}$"))
+            .min_length(Some(1))
+            .max_length(Some(255)),
+        // An empty `If-Match` is not a tag and answers 400; an empty `If-None-Match`
+        // matches nothing.
+        "If-Match" => ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1)),
+        _ => ObjectBuilder::new().schema_type(Type::String),
+    };
     let parameters = operation.parameters.get_or_insert_with(Vec::new);
     let present = parameters
         .iter()
@@ -266,7 +295,7 @@ fn add_parameter(operation: &mut Operation, name: &str, description: &str) {
             .parameter_in(ParameterIn::Header)
             .required(Required::False)
             .description(Some(description))
-            .schema(Some(string_schema()))
+            .schema(Some(RefOr::T(Schema::Object(schema.build()))))
             .build();
         parameters.push(RefOr::T(parameter));
     }
@@ -285,10 +314,14 @@ fn header(description: &str) -> Header {
     header
 }
 
-/// The shared problem responses, referred to by `#/components/responses/{name}`.
+/// The shared problem responses that operations refer to (`#/components/responses/{name}`).
 fn add_components(document: &mut OpenApi) {
+    let referred = serde_json::to_string(&document.paths).expect("the paths serialise");
     let components = document.components.get_or_insert_with(Default::default);
     for (name, _, description, retry) in PROBLEMS {
+        if !referred.contains(&format!("\"#/components/responses/{name}\"")) {
+            continue;
+        }
         let mut response = ResponseBuilder::new()
             .description(description)
             .content(
