@@ -20,6 +20,7 @@ pub mod idempotency;
 pub mod idempotency_key;
 pub mod ids;
 pub mod inspection;
+pub mod notify;
 pub mod openapi;
 pub mod ops;
 pub mod pagination;

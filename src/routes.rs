@@ -8,6 +8,7 @@ use crate::enforcement::api as enforcement_api;
 use crate::evidence::{api as photo_api, upload_api};
 use crate::hazard::{api as hazard_api, loop_api, supervision_api};
 use crate::inspection::{api as inspection_api, checklist_api};
+use crate::notify;
 use crate::ops::{fallback, health, metrics};
 use crate::registry::{catalog_api, enterprise_api, user_api};
 use crate::stats::{api as stats_api, ledger_api, map_api};
@@ -24,6 +25,7 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(auth::api::login)
                 .service(auth::api::refresh)
                 .service(auth::api::logout)
+                .service(notify::tasks_api::my_tasks)
                 .service(auth::api::me)
                 .service(auth::api::change_password)
                 .service(user_api::create_user)

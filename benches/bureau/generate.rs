@@ -291,7 +291,7 @@ pub fn generate(conn: &mut DbConnection, sizes: Sizes, log: &dyn Fn(&str)) {
     let mut rows = Inserter::new(
         conn,
         "hazards",
-        "id, inspection_id, enterprise_id, region_code, sector_code, source, level, description, location, legal_basis, checklist_item_code, deadline, responsible_person, measures, listed_level, status, reported_by, request_hash, version, created_at, updated_at, rectified_at, closed_at",
+        "id, inspection_id, enterprise_id, region_code, sector_code, source, level, description, location, legal_basis, checklist_item_code, deadline, responsible_person, measures, listed_level, status, reported_by, request_hash, version, created_at, updated_at, rectified_at, closed_at, status_since",
     );
     let mut events_written = 0;
     let mut event_rows: Vec<String> = Vec::new();
@@ -325,7 +325,7 @@ pub fn generate(conn: &mut DbConnection, sizes: Sizes, log: &dyn Fn(&str)) {
         let reporter = &inspector_ids[dice.below(inspector_ids.len())];
         let updated = closed.or(rectified).unwrap_or(created);
         rows.push(format!(
-            "({id}, {insp}, {ent}, '{region}', '{sector}', 'inspection', '{level}', '安全出口堵塞', NULL, NULL, NULL, {deadline}, '责任人', '整改措施', {listed}, '{status}', {reporter}, '', 2, {created}, {updated}, {rectified}, {closed})",
+            "({id}, {insp}, {ent}, '{region}', '{sector}', 'inspection', '{level}', '安全出口堵塞', NULL, NULL, NULL, {deadline}, '责任人', '整改措施', {listed}, '{status}', {reporter}, '', 2, {created}, {updated}, {rectified}, {closed}, {updated})",
             id = text(&id), insp = text(inspection), ent = text(enterprise),
             level = if major { "major" } else { "general" }, deadline = ts(deadline),
             reporter = text(reporter), created = ts(created), updated = ts(updated),

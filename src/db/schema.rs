@@ -167,6 +167,7 @@ diesel::table! {
         updated_at -> Timestamp,
         rectified_at -> Nullable<Timestamp>,
         closed_at -> Nullable<Timestamp>,
+        status_since -> Nullable<Timestamp>,
     }
 }
 

@@ -36,6 +36,8 @@ pub struct HazardRow {
     pub updated_at: NaiveDateTime,
     pub rectified_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
+    /// Since when it has stood at its status (`/me/tasks` says how long it has waited).
+    pub status_since: Option<NaiveDateTime>,
 }
 
 impl HazardRow {

@@ -141,6 +141,7 @@ pub fn report(
         updated_at: now,
         rectified_at: None,
         closed_at: None,
+        status_since: Some(now),
     };
     let photo_ids: Vec<String> = body.photo_ids.iter().map(|p| p.to_string()).collect();
     let stored = conn.transaction(|conn| {

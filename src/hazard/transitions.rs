@@ -132,6 +132,7 @@ pub fn transition(
             hazards::status.eq(to.as_str()),
             hazards::version.eq(hazard.version + 1),
             hazards::updated_at.eq(now),
+            hazards::status_since.eq(now),
             hazards::rectified_at.eq(rectified_at),
             hazards::closed_at.eq(closed_at),
         ))

@@ -242,6 +242,7 @@ mod tests {
             updated_at: deadline,
             rectified_at: rectified,
             closed_at: None,
+            status_since: None,
         }
     }
 

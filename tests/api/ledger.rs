@@ -174,7 +174,7 @@ backend_test!(async fn a_ledger_longer_than_a_batch_arrives_whole(app) {
             checklist_item_code: None, deadline: at + Duration::days(3), responsible_person: "张三".into(),
             measures: "整改".into(), listed_level: None, status: "open".into(),
             reported_by: template["reported_by"].as_str().unwrap().into(), request_hash: String::new(),
-            version: 1, created_at: at, updated_at: at, rectified_at: None, closed_at: None,
+            version: 1, created_at: at, updated_at: at, rectified_at: None, closed_at: None, status_since: Some(at),
         };
         model::insert(&mut conn, &row).unwrap();
         safeloop::stats::tally::hazard_reported(&mut conn, &row).unwrap();

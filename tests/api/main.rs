@@ -20,4 +20,5 @@ mod requests;
 mod s3_server;
 mod stats;
 mod supervision;
+mod tasks;
 mod users;
