@@ -131,6 +131,32 @@ fn list_sql(filter: &str) -> Vec<String> {
     )]
 }
 
+/// The best hand-written SQL for a supervisor's first page of tasks and its counts: the three
+/// queues oldest first, 51 rows each, and their sizes.
+fn tasks_sql(scope: &str) -> Vec<String> {
+    let hazard = "SELECT h.id, h.description, h.level, h.status, h.enterprise_id, e.name, \
+                  h.deadline, h.status_since FROM hazards h JOIN enterprises e ON e.id = h.enterprise_id";
+    let overdue_major = "h.status = 'open' AND h.level = 'major' AND h.listed_level IS NULL \
+                         AND h.deadline < CURRENT_TIMESTAMP";
+    vec![
+        format!(
+            "{hazard} WHERE h.status = 'verified' {scope} ORDER BY h.status_since, h.id LIMIT 51"
+        ),
+        format!(
+            "SELECT er.id, er.requested_at, er.requested_deadline, h.id, e.name FROM extension_requests er \
+             JOIN hazards h ON h.id = er.hazard_id JOIN enterprises e ON e.id = h.enterprise_id \
+             WHERE er.decision IS NULL {scope} ORDER BY er.requested_at, er.id LIMIT 51"
+        ),
+        format!("{hazard} WHERE {overdue_major} {scope} ORDER BY h.deadline, h.id LIMIT 51"),
+        format!("SELECT COUNT(*) FROM hazards h WHERE h.status = 'verified' {scope}"),
+        format!(
+            "SELECT COUNT(*) FROM extension_requests er JOIN hazards h ON h.id = er.hazard_id \
+             WHERE er.decision IS NULL {scope}"
+        ),
+        format!("SELECT COUNT(*) FROM hazards h WHERE {overdue_major} {scope}"),
+    ]
+}
+
 fn main() {
     let benchmarking = std::env::args().any(|a| a == "--bench");
     let scratch = tempfile::tempdir().expect("a scratch directory");
@@ -212,6 +238,12 @@ fn main() {
                 token: admin_token.clone(),
                 path: "/api/v1/hazards?sector=fireworks&level=major&limit=50".into(),
                 sql: list_sql("sector_code IN ('fireworks') AND level = 'major'"),
+            },
+            Case {
+                name: "my tasks, first page (prefecture supervisor)",
+                token: prefecture_token.clone(),
+                path: "/api/v1/me/tasks?limit=50".into(),
+                sql: tasks_sql("AND h.region_code >= '3601' AND h.region_code < '3602'"),
             },
             Case {
                 name: "hazard list page: overdue (prefecture supervisor)",
