@@ -20,6 +20,18 @@ impl Backend {
         (1..=n).map(one).collect::<Vec<_>>().join(", ")
     }
 
+    /// A condition keeping only log rows (`outbox_events`) whose writing transaction is older
+    /// than every one still running, so no row can later appear before them; `None` where
+    /// writers are serialised and positions already come in commit order (SQLite).
+    pub fn settled_log_rows(self) -> Option<&'static str> {
+        match self {
+            Backend::Sqlite => None,
+            Backend::Postgres => {
+                Some("commit_order < pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+            }
+        }
+    }
+
     /// `YYYY-MM` of a time column moved `hours` east of UTC.
     pub fn month_text(self, column: &str, hours: i32) -> String {
         match self {

@@ -321,6 +321,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox_events (position) {
+        position -> BigInt,
+        commit_order -> BigInt,
+        id -> Text,
+        event_type -> Text,
+        hazard_id -> Nullable<Text>,
+        enterprise_id -> Nullable<Text>,
+        region_code -> Nullable<Text>,
+        sector_code -> Nullable<Text>,
+        payload -> Text,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    log_readers (name) {
+        name -> Text,
+        commit_order -> BigInt,
+        position -> BigInt,
+        held_until -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(enterprises -> sectors (sector_code));
 diesel::joinable!(enterprises -> regions (region_code));
@@ -350,6 +374,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     inspection_results,
     hazards,
     idempotency_keys,
+    log_readers,
+    outbox_events,
     photos,
     hazard_photos,
     hazard_events,

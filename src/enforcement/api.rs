@@ -262,6 +262,22 @@ fn issue(
                 |_| Ok(()),
             )?;
         }
+        crate::notify::outbox::record(
+            conn,
+            "enforcement_action.issued",
+            crate::notify::outbox::Subject {
+                hazard_id: None,
+                enterprise_id: Some(row.enterprise_id.clone()),
+                region_code: Some(row.region_code.clone()),
+                sector_code: Some(row.sector_code.clone()),
+            },
+            serde_json::json!({
+                "enforcement_action_id": row.id, "kind": row.kind, "document_no": row.document_no,
+                "issuing_body": row.issuing_body, "enterprise_id": row.enterprise_id,
+                "hazard_ids": hazard_ids, "fine_fen": row.fine_fen,
+                "issued_at": row.issued_at.and_utc(),
+            }),
+        )?;
         Ok(())
     });
     match stored {

@@ -146,6 +146,8 @@ pub fn append(conn: &mut DbConnection, event: NewEvent) -> Result<EventRow, ApiE
     diesel::insert_into(hazard_events::table)
         .values(&row)
         .execute(conn)?;
+    // Announced in the same transaction: committed together, or not at all.
+    crate::notify::outbox::hazard_event(conn, &row)?;
     Ok(row)
 }
 

@@ -241,8 +241,35 @@ pub fn update_draft(
         // Last, so the shared tally rows are locked for the least time.
         if changes.status.as_deref() == Some("submitted") {
             let at = changes.submitted_at.flatten().unwrap_or(now);
+            announce_submission(conn, current, at)?;
             crate::stats::tally::inspection_submitted(conn, current, at)?;
         }
         Ok(())
     })
+}
+
+/// `inspection.submitted`, in the submission's transaction.
+fn announce_submission(
+    conn: &mut DbConnection,
+    inspection: &InspectionRow,
+    at: chrono::NaiveDateTime,
+) -> Result<(), ApiError> {
+    use crate::notify::outbox::{self, Subject};
+    let data = serde_json::json!({
+        "inspection_id": inspection.id,
+        "enterprise_id": inspection.enterprise_id,
+        "kind": inspection.kind,
+        "campaign": inspection.campaign,
+        "submitted_at": at.and_utc(),
+        "region_code": inspection.region_code,
+        "sector_code": inspection.sector_code,
+    });
+    let subject = Subject {
+        hazard_id: None,
+        enterprise_id: Some(inspection.enterprise_id.clone()),
+        region_code: Some(inspection.region_code.clone()),
+        sector_code: Some(inspection.sector_code.clone()),
+    };
+    outbox::record(conn, "inspection.submitted", subject, data)?;
+    Ok(())
 }

@@ -1,4 +1,6 @@
-//! Telling each person in the loop when it is their turn: the work queue (`/me/tasks`).
+//! Telling each person in the loop when it is their turn: the work queue (`/me/tasks`), and
+//! the ordered log of changes (`outbox`) that other systems hear of.
 
+pub mod outbox;
 pub mod tasks;
 pub mod tasks_api;

@@ -59,6 +59,7 @@ const MATRIX: &[(&str, &str, Target, [u16; 5])] = &[
     ("POST",  "/api/v1/auth/refresh",            NoId,          [401, 200, 200, 200, 200]),
     ("POST",  "/api/v1/auth/logout",             NoId,          [204, 204, 204, 204, 204]),
     ("GET",   "/api/v1/me",                      NoId,          [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/me/tasks",                NoId,          [401, 200, 200, 200, 200]),
     ("POST",  "/api/v1/me/password",             NoId,          [401, 204, 204, 204, 204]),
     ("POST",  "/api/v1/users",                   NoId,          [401, 403, 403, 403, 201]),
     ("GET",   "/api/v1/users",                   NoId,          [401, 403, 403, 403, 200]),

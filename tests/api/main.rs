@@ -12,6 +12,7 @@ mod http_contract;
 mod idempotency_keys;
 mod inspections;
 mod ledger;
+mod outbox;
 mod photo_uploads;
 mod photos;
 mod platform;
