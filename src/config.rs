@@ -106,6 +106,15 @@ pub struct Config {
     /// Browser origins allowed to call the API (CORS), e.g. `https://console.bureau.example`;
     /// none by default.
     pub cors_origins: Vec<String>,
+    /// How long after each failed webhook delivery the next attempt comes; after the last, the
+    /// delivery has failed.
+    pub webhook_retry_schedule: Vec<Duration>,
+    /// Admit webhook targets on loopback and private networks (on-premise installations).
+    pub webhook_allow_private: bool,
+    /// How long a receiver may take to answer.
+    pub webhook_timeout: Duration,
+    /// How often each API node looks for events to fan out and deliveries that are due.
+    pub notify_interval: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -208,6 +217,21 @@ impl Config {
                 "800",
             )? as u64),
             cors_origins: cors_origins(lookup("SAFELOOP_CORS_ORIGINS").as_deref())?,
+            webhook_retry_schedule: durations(
+                "SAFELOOP_WEBHOOK_RETRY_SCHEDULE",
+                lookup("SAFELOOP_WEBHOOK_RETRY_SCHEDULE").as_deref(),
+            )?,
+            webhook_allow_private: parse(&lookup, "SAFELOOP_WEBHOOK_ALLOW_PRIVATE", "false")?,
+            webhook_timeout: Duration::from_secs(positive(
+                &lookup,
+                "SAFELOOP_WEBHOOK_TIMEOUT_SECS",
+                "15",
+            )? as u64),
+            notify_interval: Duration::from_millis(positive(
+                &lookup,
+                "SAFELOOP_NOTIFY_INTERVAL_MS",
+                "3000",
+            )? as u64),
         })
     }
 
@@ -272,6 +296,35 @@ fn extra_token_keys(list: Option<&str>) -> Result<Vec<ExtraTokenKey>, ConfigErro
                 }
                 _ => Err(ConfigError(format!(
                     "SAFELOOP_TOKEN_EXTRA_KEYS entry `{entry}` is not kid:ALG:secret-or-key-file"
+                ))),
+            }
+        })
+        .collect()
+}
+
+/// The Standard Webhooks schedule, about three days: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h,
+/// 10 h, 24 h after each failed attempt.
+const DEFAULT_RETRY_SCHEDULE: &str = "5s,5m,30m,2h,5h,10h,10h,24h";
+
+/// Comma-separated durations: a number and `s`, `m`, `h` or `d` (`5s,5m,2h`).
+fn durations(name: &str, list: Option<&str>) -> Result<Vec<Duration>, ConfigError> {
+    list.unwrap_or(DEFAULT_RETRY_SCHEDULE)
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            let (number, unit) = d.split_at(d.len().saturating_sub(1));
+            let seconds = match unit {
+                "s" => 1,
+                "m" => 60,
+                "h" => 3600,
+                "d" => 86_400,
+                _ => 0,
+            };
+            match number.parse::<u64>() {
+                Ok(n) if seconds > 0 => Ok(Duration::from_secs(n * seconds)),
+                _ => Err(ConfigError(format!(
+                    "{name}: `{d}` is not a duration like 30s, 5m, 2h or 1d"
                 ))),
             }
         })
@@ -430,5 +483,46 @@ mod tests {
         assert!(err.to_string().contains("SAFELOOP_BIND"), "{err}");
         let err = with(&[("SAFELOOP_ENV", "staging")]).unwrap_err();
         assert!(err.to_string().contains("SAFELOOP_ENV"), "{err}");
+    }
+
+    #[test]
+    fn notification_settings_are_read_and_checked() {
+        let defaults = with(&[]).unwrap();
+        assert_eq!(defaults.webhook_retry_schedule.len(), 8);
+        let total: u64 = defaults
+            .webhook_retry_schedule
+            .iter()
+            .map(|d| d.as_secs())
+            .sum();
+        assert!(
+            (2 * 86_400..4 * 86_400).contains(&total),
+            "about three days: {total} s"
+        );
+        assert!(!defaults.webhook_allow_private && defaults.cors_origins.is_empty());
+        let set = with(&[
+            ("SAFELOOP_WEBHOOK_RETRY_SCHEDULE", "0s, 1s,2m"),
+            (
+                "SAFELOOP_CORS_ORIGINS",
+                "https://console.example.org,http://localhost:5173",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(
+            set.webhook_retry_schedule,
+            [
+                Duration::ZERO,
+                Duration::from_secs(1),
+                Duration::from_secs(120)
+            ]
+        );
+        assert_eq!(set.cors_origins.len(), 2);
+        for (name, value) in [
+            ("SAFELOOP_WEBHOOK_RETRY_SCHEDULE", "5x"),
+            ("SAFELOOP_CORS_ORIGINS", "https://console.example.org/path"),
+            ("SAFELOOP_EXTENSION_MAX_DAYS", "0"),
+        ] {
+            let err = with(&[(name, value)]).unwrap_err();
+            assert!(err.to_string().contains(name), "{err}");
+        }
     }
 }

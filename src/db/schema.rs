@@ -345,6 +345,50 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Text,
+        url -> Text,
+        kind -> Text,
+        event_types -> Text,
+        region_prefix -> Nullable<Text>,
+        sectors -> Text,
+        description -> Nullable<Text>,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        created_by -> Text,
+        disabled_at -> Nullable<Timestamp>,
+        disabled_reason -> Nullable<Text>,
+        failing_since -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        endpoint_id -> Text,
+        event_id -> Text,
+        event_type -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_status_code -> Nullable<Integer>,
+        last_latency_ms -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        response_excerpt -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(enterprises -> sectors (sector_code));
 diesel::joinable!(enterprises -> regions (region_code));
@@ -385,4 +429,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     photo_uploads,
     report_tallies,
     inspected_enterprises,
+    webhook_endpoints,
+    webhook_deliveries,
 );
