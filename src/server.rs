@@ -80,6 +80,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let state = AppState::new(pool, config).map_err(|e| e.to_string())?;
     actix_web::rt::spawn(collect_photos_hourly(state.clone()));
     actix_web::rt::spawn(release_memory_between_photos(state.clone()));
+    actix_web::rt::spawn(notify_continually(state.clone()));
     tracing::info!(%bind, "safeloop listening; docs at http://{bind}/docs/");
     HttpServer::new(move || {
         let app = app(state.clone());
@@ -103,6 +104,18 @@ async fn release_memory_between_photos(state: AppState) {
         ticks.tick().await;
         if state.images_idle() {
             memory::release_freed();
+        }
+    }
+}
+
+/// Fans out new events and sends due deliveries, every `SAFELOOP_NOTIFY_INTERVAL_MS`; every
+/// node does, and the database decides who sends what.
+async fn notify_continually(state: AppState) {
+    let mut ticks = actix_web::rt::time::interval(state.config.notify_interval);
+    loop {
+        ticks.tick().await;
+        if let Err(error) = crate::notify::run_once(&state).await {
+            tracing::warn!(%error, "notification round failed; will retry");
         }
     }
 }

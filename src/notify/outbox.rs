@@ -33,6 +33,50 @@ pub const EVENT_TYPES: [&str; 15] = [
     "ping",
 ];
 
+/// An event type, as endpoints subscribe to it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+pub enum EventType {
+    #[serde(rename = "hazard.reported")]
+    HazardReported,
+    #[serde(rename = "hazard.rectification_submitted")]
+    HazardRectificationSubmitted,
+    #[serde(rename = "hazard.verified")]
+    HazardVerified,
+    #[serde(rename = "hazard.verification_failed")]
+    HazardVerificationFailed,
+    #[serde(rename = "hazard.closed")]
+    HazardClosed,
+    #[serde(rename = "hazard.closure_rejected")]
+    HazardClosureRejected,
+    #[serde(rename = "hazard.cancelled")]
+    HazardCancelled,
+    #[serde(rename = "hazard.deadline_approaching")]
+    HazardDeadlineApproaching,
+    #[serde(rename = "hazard.overdue")]
+    HazardOverdue,
+    #[serde(rename = "hazard.listed")]
+    HazardListed,
+    #[serde(rename = "hazard.extension_requested")]
+    HazardExtensionRequested,
+    #[serde(rename = "hazard.extension_decided")]
+    HazardExtensionDecided,
+    #[serde(rename = "inspection.submitted")]
+    InspectionSubmitted,
+    #[serde(rename = "enforcement_action.issued")]
+    EnforcementActionIssued,
+    #[serde(rename = "ping")]
+    Ping,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        let index = self as usize;
+        EVENT_TYPES[index]
+    }
+}
+
 /// Where an event happened, for the scope of the endpoints that receive it.
 #[derive(Debug, Clone, Default)]
 pub struct Subject {
@@ -192,6 +236,16 @@ pub fn read_after(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn event_type_names_are_the_fixed_ones() {
+        for (i, name) in EVENT_TYPES.iter().enumerate() {
+            let parsed: EventType = serde_json::from_value(json!(name)).unwrap();
+            assert_eq!(parsed.as_str(), *name);
+            assert_eq!(parsed as usize, i);
+            assert_eq!(serde_json::to_value(parsed).unwrap(), json!(name));
+        }
+    }
 
     #[test]
     fn chain_actions_map_to_the_fixed_types() {

@@ -40,6 +40,7 @@ and the bureau's report figures.\n\nErrors are `application/problem+json` (RFC 9
         (name = "photos", description = "Photo evidence"),
         (name = "enforcement", description = "Enforcement documents (执法文书): orders, penalties, suspensions"),
         (name = "statistics", description = "The bureau's figures, the ledger (台账) and the risk map"),
+        (name = "webhooks", description = "Events to other systems (Standard Webhooks 1.0) and to 企业微信/钉钉 group robots"),
     ),
     modifiers(&BearerAuth)
 )]
