@@ -19,7 +19,7 @@ use crate::db::{self, DbConnection};
 use crate::error::ApiError;
 
 /// Deliveries claimed per round.
-const ROUND: i64 = 100;
+const ROUND: i64 = 1000;
 
 /// An endpoint whose every delivery has failed for this long is disabled.
 pub const DISABLE_AFTER_DAYS: i64 = 3;

@@ -58,6 +58,7 @@ pub fn new_delivery(
 
 /// Fans out one batch of new events; how many events it read.
 pub fn fan_out(conn: &mut DbConnection, now: NaiveDateTime) -> Result<usize, ApiError> {
+    ensure_reader(conn, now)?;
     conn.transaction(|conn| {
         let place = take_reader(conn, now)?;
         let events = outbox::read_after(conn, place, BATCH)?;
@@ -92,24 +93,37 @@ fn deliver_later(
     new_delivery(conn, &endpoint.id, &event.id, &event.event_type, &body, now)
 }
 
-/// Locks the reader's row for this transaction (made at the log's start the first time) and
-/// answers its place.
+/// Makes the reader's row at the log's start the first time, outside any transaction: of
+/// two nodes making it at once, one insert wins and the other's is a harmless conflict.
+fn ensure_reader(conn: &mut DbConnection, now: NaiveDateTime) -> Result<(), ApiError> {
+    let exists: i64 = log_readers::table
+        .filter(log_readers::name.eq(READER))
+        .count()
+        .get_result(conn)?;
+    if exists > 0 {
+        return Ok(());
+    }
+    let made = diesel::insert_into(log_readers::table)
+        .values((
+            log_readers::name.eq(READER),
+            log_readers::commit_order.eq(i64::MIN),
+            log_readers::position.eq(i64::MIN),
+            log_readers::held_until.eq(now),
+        ))
+        .execute(conn);
+    match made {
+        Ok(_) => Ok(()),
+        Err(e) if crate::idempotency::is_unique_violation(&e) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Locks the reader's row for this transaction (every other node's dispatcher waits on this
+/// write) and answers its place.
 fn take_reader(conn: &mut DbConnection, now: NaiveDateTime) -> Result<(i64, i64), ApiError> {
-    let taken = diesel::update(log_readers::table.find(READER))
+    diesel::update(log_readers::table.find(READER))
         .set(log_readers::held_until.eq(now))
         .execute(conn)?;
-    if taken == 0 {
-        // The first run anywhere: start at the beginning. A node racing to make the same row
-        // fails its transaction on the key and fans out on its next tick.
-        diesel::insert_into(log_readers::table)
-            .values((
-                log_readers::name.eq(READER),
-                log_readers::commit_order.eq(i64::MIN),
-                log_readers::position.eq(i64::MIN),
-                log_readers::held_until.eq(now),
-            ))
-            .execute(conn)?;
-    }
     Ok(log_readers::table
         .find(READER)
         .select((log_readers::commit_order, log_readers::position))

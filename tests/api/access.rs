@@ -42,11 +42,17 @@ enum Target {
     OutAction,
     /// A direct-upload slot of another user.
     Slot,
+    /// Webhook endpoints for the supervisors' prefecture and for another province.
+    InWebhook,
+    OutWebhook,
+    /// A delivery of `InWebhook`: `{id}` and `{delivery_id}`.
+    InDelivery,
 }
 
 use Target::{
-    Checklist, InAction, InEnterprise, InExtension, InHazard, InInspection, InPhoto, NoId,
-    OutAction, OutEnterprise, OutExtension, OutHazard, OutInspection, OutPhoto, Slot, User,
+    Checklist, InAction, InDelivery, InEnterprise, InExtension, InHazard, InInspection, InPhoto,
+    InWebhook, NoId, OutAction, OutEnterprise, OutExtension, OutHazard, OutInspection, OutPhoto,
+    OutWebhook, Slot, User,
 };
 
 /// (method, path, target, statuses for: anonymous, inspector, enterprise, supervisor, admin).
@@ -125,6 +131,17 @@ const MATRIX: &[(&str, &str, Target, [u16; 5])] = &[
     ("GET",   "/api/v1/stats",                   NoId,          [401, 200, 403, 200, 200]),
     ("GET",   "/api/v1/hazards/export",          NoId,          [401, 403, 403, 200, 200]),
     ("GET",   "/api/v1/map/hazards",             NoId,          [401, 200, 200, 200, 200]),
+    ("POST",  "/api/v1/webhooks",                NoId,          [401, 403, 403, 201, 201]),
+    ("GET",   "/api/v1/webhooks",                NoId,          [401, 403, 403, 200, 200]),
+    ("GET",   "/api/v1/webhooks/{id}",           InWebhook,     [401, 403, 403, 200, 200]),
+    ("GET",   "/api/v1/webhooks/{id}",           OutWebhook,    [401, 403, 403, 404, 200]),
+    ("PATCH", "/api/v1/webhooks/{id}",           InWebhook,     [401, 403, 403, 200, 200]),
+    ("POST",  "/api/v1/webhooks/{id}/rotate-secret", InWebhook, [401, 403, 403, 200, 200]),
+    ("POST",  "/api/v1/webhooks/{id}/test",      OutWebhook,    [401, 403, 403, 404, 202]),
+    ("GET",   "/api/v1/webhooks/{id}/deliveries", InWebhook,    [401, 403, 403, 200, 200]),
+    ("POST",  "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", InDelivery, [401, 403, 403, 202, 202]),
+    // Last: the admin's delete takes the endpoint away.
+    ("DELETE", "/api/v1/webhooks/{id}",          OutWebhook,    [401, 403, 403, 404, 204]),
 ];
 
 #[test]
@@ -232,6 +249,10 @@ fn body_for(method: &str, path: &str, caller: Option<&SignedIn>, world: &World) 
         ("POST", "/api/v1/hazards/{id}/listing") => {
             Some(json!({"level": "county", "note": "县级挂牌督办"}))
         }
+        ("POST", "/api/v1/webhooks") => {
+            Some(json!({"url": "https://1.1.1.1/hooks", "event_types": ["hazard.reported"]}))
+        }
+        ("PATCH", "/api/v1/webhooks/{id}") => Some(json!({"description": "县局平台"})),
         _ => None,
     }
 }
@@ -244,7 +265,10 @@ async fn call(
     caller: Option<&SignedIn>,
     world: &World,
 ) -> u16 {
-    let mut uri = path.replace("{id}", target);
+    let (target, delivery) = target.split_once('|').unwrap_or((target, ""));
+    let mut uri = path
+        .replace("{id}", target)
+        .replace("{delivery_id}", delivery);
     if path.ends_with("/content") && method == "PUT" {
         uri.push_str("?expires=4102444800&signature=00");
     }
@@ -325,6 +349,19 @@ backend_test!(async fn every_role_gets_the_expected_status_everywhere(app) {
     let out_action = notice(&far_lead, &outside, 2).await;
     let (in_inspection, out_inspection) = (id_of(&in_inspection), id_of(&out_inspection));
     let (in_hazard, out_hazard) = (id_of(&in_hazard), id_of(&out_hazard));
+    let webhook = |prefix: &str| {
+        let body = json!({"url": "https://1.1.1.1/hooks", "event_types": ["ping"], "region_prefix": prefix});
+        let token = admin.access.clone();
+        let app = &app;
+        async move {
+            let created = app.post_as(&token, "/api/v1/webhooks", &body).await;
+            assert_eq!(created.status, 201, "{}", created.json());
+            created.json()["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let (in_webhook, out_webhook) = (webhook("3607").await, webhook("5305").await);
+    let ping = app.post_as(&admin.access, &format!("/api/v1/webhooks/{in_webhook}/test"), &json!({})).await;
+    let in_delivery = format!("{in_webhook}|{}", ping.json()["id"].as_str().unwrap());
     let world = World { inside: inside.clone(), partner: partner.id.clone() };
     let mut failures = Vec::new();
     for (method, path, target, expected) in MATRIX {
@@ -345,6 +382,9 @@ backend_test!(async fn every_role_gets_the_expected_status_everywhere(app) {
             InAction => &in_action,
             OutAction => &out_action,
             Slot => &slot,
+            InWebhook => &in_webhook,
+            OutWebhook => &out_webhook,
+            InDelivery => &in_delivery,
         };
         for (caller_role, want) in CALLERS.iter().zip(expected) {
             // A fresh session per cell: refresh, logout and password change consume theirs.
