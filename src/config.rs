@@ -115,6 +115,13 @@ pub struct Config {
     pub webhook_timeout: Duration,
     /// How often each API node looks for events to fan out and deliveries that are due.
     pub notify_interval: Duration,
+    /// Days before a deadline on which `hazard.deadline_approaching` is sent.
+    pub reminder_days: Vec<u32>,
+    /// The listed-supervision level an overdue major hazard is put under by the system itself;
+    /// `None` (`off`) leaves it to supervisors.
+    pub auto_listing_level: Option<String>,
+    /// How often each node runs the scheduler (reminders, overdue, automatic listing).
+    pub scheduler_interval: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -232,6 +239,22 @@ impl Config {
                 "SAFELOOP_NOTIFY_INTERVAL_MS",
                 "3000",
             )? as u64),
+            reminder_days: reminder_days(lookup("SAFELOOP_REMINDER_DAYS").as_deref())?,
+            auto_listing_level: match lookup("SAFELOOP_AUTO_LISTING_LEVEL").as_deref() {
+                None | Some("county") => Some("county".into()),
+                Some("off") => None,
+                Some(level @ ("city" | "province")) => Some(level.into()),
+                Some(other) => {
+                    return Err(ConfigError(format!(
+                        "SAFELOOP_AUTO_LISTING_LEVEL must be county, city, province or off, not `{other}`"
+                    )));
+                }
+            },
+            scheduler_interval: Duration::from_secs(positive(
+                &lookup,
+                "SAFELOOP_SCHEDULER_INTERVAL_SECS",
+                "60",
+            )? as u64),
         })
     }
 
@@ -300,6 +323,25 @@ fn extra_token_keys(list: Option<&str>) -> Result<Vec<ExtraTokenKey>, ConfigErro
             }
         })
         .collect()
+}
+
+/// `SAFELOOP_REMINDER_DAYS`: whole days before a deadline, comma-separated (default `3,1`).
+fn reminder_days(list: Option<&str>) -> Result<Vec<u32>, ConfigError> {
+    let mut days = list
+        .unwrap_or("3,1")
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| match d.parse::<u32>() {
+            Ok(n) if (1..=90).contains(&n) => Ok(n),
+            _ => Err(ConfigError(format!(
+                "SAFELOOP_REMINDER_DAYS: `{d}` is not a number of days from 1 to 90"
+            ))),
+        })
+        .collect::<Result<Vec<u32>, _>>()?;
+    days.sort_unstable();
+    days.dedup();
+    Ok(days)
 }
 
 /// The Standard Webhooks schedule, about three days: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h,

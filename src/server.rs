@@ -81,6 +81,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     actix_web::rt::spawn(collect_photos_hourly(state.clone()));
     actix_web::rt::spawn(release_memory_between_photos(state.clone()));
     actix_web::rt::spawn(notify_continually(state.clone()));
+    actix_web::rt::spawn(schedule_continually(state.clone()));
     tracing::info!(%bind, "safeloop listening; docs at http://{bind}/docs/");
     HttpServer::new(move || {
         let app = app(state.clone());
@@ -116,6 +117,29 @@ async fn notify_continually(state: AppState) {
         ticks.tick().await;
         if let Err(error) = crate::notify::run_once(&state).await {
             tracing::warn!(%error, "notification round failed; will retry");
+        }
+    }
+}
+
+/// Runs the deadline scheduler every `SAFELOOP_SCHEDULER_INTERVAL_SECS` on every node; the
+/// reminders' keys make each announcement happen once.
+async fn schedule_continually(state: AppState) {
+    let mut ticks = actix_web::rt::time::interval(state.config.scheduler_interval);
+    loop {
+        ticks.tick().await;
+        let config = state.config.clone();
+        let ran = db::run(&state.pool, move |conn| {
+            let rules = crate::notify::scheduler::Rules {
+                reminder_days: &config.reminder_days,
+                auto_listing_level: config.auto_listing_level.as_deref(),
+            };
+            crate::notify::scheduler::tick(conn, &rules, db::now())
+        })
+        .await;
+        match ran {
+            Ok(done) if done != Default::default() => tracing::info!(?done, "scheduler"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "scheduler tick failed; will retry"),
         }
     }
 }

@@ -388,6 +388,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    hazard_reminders (hazard_id, kind, deadline) {
+        hazard_id -> Text,
+        kind -> Text,
+        deadline -> Timestamp,
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(hazard_reminders -> hazards (hazard_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(enterprises -> sectors (sector_code));
@@ -431,4 +441,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     inspected_enterprises,
     webhook_endpoints,
     webhook_deliveries,
+    hazard_reminders,
 );

@@ -25,6 +25,7 @@ pub mod dispatch;
 pub mod endpoints;
 pub mod outbox;
 pub mod robots;
+pub mod scheduler;
 pub mod signing;
 pub mod tasks;
 pub mod tasks_api;

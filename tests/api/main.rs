@@ -20,6 +20,7 @@ mod receiver;
 mod registry;
 mod requests;
 mod s3_server;
+mod scheduler;
 mod stats;
 mod supervision;
 mod tasks;
