@@ -185,7 +185,7 @@ fn list(
             conn,
             NewEvent {
                 hazard_id: &hazard.id,
-                actor_id: SYSTEM_USER,
+                actor_id: crate::registry::user::SYSTEM_USER,
                 actor_role: "system",
                 action: "auto_listing",
                 from_status: Some(&hazard.status),
@@ -198,7 +198,3 @@ fn list(
         Ok(true)
     })
 }
-
-/// The user that what the server does by itself is recorded under (migration 20; it cannot
-/// sign in).
-pub const SYSTEM_USER: &str = "00000000-0000-0000-0000-000000000000";

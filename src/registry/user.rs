@@ -114,6 +114,7 @@ pub fn any_admin_exists(conn: &mut DbConnection) -> Result<bool, ApiError> {
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<UserRow, ApiError> {
     users::table
         .find(id)
+        .filter(users::id.ne(SYSTEM_USER))
         .select(UserRow::as_select())
         .first(conn)
         .optional()?
@@ -146,8 +147,15 @@ pub struct UserFilter {
 }
 
 /// Newest first; fetches one row more than the limit so the caller knows a next page exists.
+/// The user the server's own actions are recorded under (the scheduler's automatic listing);
+/// made by migration 20, never signs in, and is no one's to administer.
+pub const SYSTEM_USER: &str = "00000000-0000-0000-0000-000000000000";
+
 pub fn list(conn: &mut DbConnection, filter: &UserFilter) -> Result<Vec<UserRow>, ApiError> {
-    let mut query = users::table.select(UserRow::as_select()).into_boxed();
+    let mut query = users::table
+        .filter(users::id.ne(SYSTEM_USER))
+        .select(UserRow::as_select())
+        .into_boxed();
     if let Some(role) = filter.role {
         query = query.filter(users::role.eq(role.as_str()));
     }

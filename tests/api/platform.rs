@@ -264,8 +264,10 @@ fn first_admin_is_created_once(backend: Backend) {
 }
 
 fn table_rows(conn: &mut DbConnection) -> i64 {
-    use diesel::QueryDsl;
-    safeloop::db::schema::users::table
+    use diesel::{ExpressionMethods, QueryDsl};
+    use safeloop::db::schema::users;
+    users::table
+        .filter(users::id.ne(safeloop::registry::user::SYSTEM_USER))
         .count()
         .get_result(conn)
         .unwrap()

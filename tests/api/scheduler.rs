@@ -10,7 +10,6 @@ use crate::fixtures::{hazard_body, report};
 use crate::harness::TestApp;
 use safeloop::auth::Role;
 use safeloop::db::schema::hazards;
-use safeloop::notify::outbox;
 use safeloop::notify::scheduler::{self, Rules, Tick};
 
 fn tick(app: &TestApp, at: chrono::NaiveDateTime, listing: Option<&str>) -> Tick {
@@ -21,12 +20,18 @@ fn tick(app: &TestApp, at: chrono::NaiveDateTime, listing: Option<&str>) -> Tick
     scheduler::tick(&mut app.db(), &rules, at).unwrap()
 }
 
+/// The hazards of the committed events of a type, read straight from the log's table (the
+/// settled reader may wait on other tests' transactions on a shared cluster).
 fn logged(app: &TestApp, event_type: &str) -> Vec<String> {
-    outbox::read_after(&mut app.db(), (i64::MIN, i64::MIN), 10_000)
+    use safeloop::db::schema::outbox_events;
+    outbox_events::table
+        .filter(outbox_events::event_type.eq(event_type))
+        .order(outbox_events::position)
+        .select(outbox_events::hazard_id)
+        .load::<Option<String>>(&mut app.db())
         .unwrap()
         .into_iter()
-        .filter(|e| e.event_type == event_type)
-        .map(|e| e.hazard_id.unwrap_or_default())
+        .map(Option::unwrap_or_default)
         .collect()
 }
 
