@@ -18,6 +18,8 @@ use hyper_util::server::conn::auto::Builder;
 /// One request as it arrived.
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// When it arrived.
+    pub at: chrono::DateTime<chrono::Utc>,
     pub path_and_query: String,
     pub headers: http::HeaderMap,
     pub body: Vec<u8>,
@@ -89,6 +91,7 @@ impl Receiver {
                             .map(|b| b.to_bytes())
                             .unwrap_or_default();
                         log.lock().unwrap().push(Received {
+                            at: chrono::Utc::now(),
                             path_and_query: parts
                                 .uri
                                 .path_and_query()
