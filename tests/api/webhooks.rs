@@ -113,6 +113,7 @@ webhook_test!(async fn deliveries_are_signed_and_retried_until_accepted(app) {
     round(&app).await; // accepted
     let received = receiver.received();
     assert_eq!(received.len(), 3, "{received:?}");
+    assert!(received.windows(2).all(|w| w[0].at <= w[1].at), "each retry after the last");
     let webhook_id = received[0].header("webhook-id").to_owned();
     assert!(webhook_id.starts_with("msg_"));
     for attempt in &received {
