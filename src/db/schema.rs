@@ -397,6 +397,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    daily_digests (endpoint_id, day) {
+        endpoint_id -> Text,
+        day -> Text,
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(daily_digests -> webhook_endpoints (endpoint_id));
 diesel::joinable!(hazard_reminders -> hazards (hazard_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -442,4 +451,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_endpoints,
     webhook_deliveries,
     hazard_reminders,
+    daily_digests,
 );

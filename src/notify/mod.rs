@@ -21,6 +21,7 @@ pub async fn run_once(state: &AppState) -> Result<usize, crate::error::ApiError>
 
 pub mod deliveries_api;
 pub mod delivery;
+pub mod digest;
 pub mod dispatch;
 pub mod endpoints;
 pub mod outbox;

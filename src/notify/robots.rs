@@ -26,6 +26,7 @@ pub fn label(event_type: &str) -> &'static str {
         "inspection.submitted" => "检查完成",
         "enforcement_action.issued" => "执法文书",
         "ping" => "连接测试",
+        "digest" => "每日简报",
         _ => "通知",
     }
 }
@@ -38,6 +39,9 @@ fn beijing(at: DateTime<Utc>) -> DateTime<FixedOffset> {
 pub fn line(body: &Value, now: NaiveDateTime) -> String {
     let event_type = body["type"].as_str().unwrap_or_default();
     let data = &body["data"];
+    if event_type == "digest" {
+        return digest_line(data);
+    }
     let text = |key: &str| data[key].as_str().unwrap_or_default().to_owned();
     let mut parts = Vec::new();
     for key in ["enterprise_name", "description"] {
@@ -79,6 +83,22 @@ pub fn line(body: &Value, now: NaiveDateTime) -> String {
         _ => {}
     }
     format!("【{}】{}", label(event_type), parts.join(" · "))
+}
+
+/// "【每日简报】12月1日 · 待整改 12 条（逾期 3 条） · 待复查 4 条 · …"
+fn digest_line(data: &Value) -> String {
+    let waiting = |kind: &str| data["waiting"][kind].as_i64().unwrap_or(0);
+    format!(
+        "【每日简报】{}月{}日 · 待整改 {} 条（逾期 {} 条） · 待复查 {} 条 · 待销号 {} 条 · 待批延期 {} 条 · 重大隐患待挂牌 {} 条",
+        data["month"],
+        data["date"],
+        waiting("submit_rectification"),
+        data["overdue"].as_i64().unwrap_or(0),
+        waiting("verify"),
+        waiting("decide_closure"),
+        waiting("decide_extension"),
+        waiting("set_listing"),
+    )
 }
 
 /// The title and markdown of one message for `lines`: the line itself, or a digest.
@@ -145,6 +165,18 @@ mod tests {
         assert_eq!(
             line(&body, at("2026-12-05T02:00:00Z")),
             "【隐患逾期】某某公司 · 液氨储罐报警失效 · 整改期限 12月3日 · 已逾期2天"
+        );
+    }
+
+    #[test]
+    fn the_morning_digest_counts_what_waits() {
+        let body = json!({"type": "digest", "data": {
+            "month": 12, "date": 1, "overdue": 3,
+            "waiting": {"submit_rectification": 12, "verify": 4, "decide_closure": 2, "decide_extension": 1, "set_listing": 0},
+        }});
+        assert_eq!(
+            line(&body, at("2026-12-01T01:00:00Z")),
+            "【每日简报】12月1日 · 待整改 12 条（逾期 3 条） · 待复查 4 条 · 待销号 2 条 · 待批延期 1 条 · 重大隐患待挂牌 0 条"
         );
     }
 

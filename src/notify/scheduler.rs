@@ -5,7 +5,8 @@
 //! - `hazard.overdue` once the deadline has passed (deadlines of the last 30 days: a new
 //!   installation does not announce years of history);
 //! - an overdue major hazard put under listed supervision by the system itself
-//!   (`SAFELOOP_AUTO_LISTING_LEVEL`, `county` by default), as an event in its record.
+//!   (`SAFELOOP_AUTO_LISTING_LEVEL`, `county` by default), as an event in its record;
+//! - the work-chat robots' morning digest (`digest.rs`).
 //!
 //! Each announcement is a row in `hazard_reminders` keyed by (hazard, kind, deadline), written
 //! with its event in one transaction per hazard: any number of nodes may tick at once, a
@@ -36,6 +37,8 @@ pub struct Tick {
     pub reminders: usize,
     pub overdue: usize,
     pub listed: usize,
+    /// Robots sent their morning digest (`digest.rs`).
+    pub digests: usize,
 }
 
 /// The scheduler's settings.
@@ -83,6 +86,7 @@ pub fn tick(conn: &mut DbConnection, rules: &Rules, now: NaiveDateTime) -> Resul
             }
         }
     }
+    done.digests = super::digest::send_due(conn, now)?;
     Ok(done)
 }
 

@@ -266,8 +266,8 @@ fn tasks_of(
     }
 }
 
-/// How many of one kind wait, for badges.
-fn count_of(
+/// How many of one kind wait, for badges (and the robots' morning digest).
+pub fn count_of(
     conn: &mut DbConnection,
     scope: &Scope,
     kind: TaskKind,

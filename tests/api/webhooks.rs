@@ -343,3 +343,30 @@ async fn private_targets_need_an_on_premise_setting() {
         );
     }
 }
+
+webhook_test!(async fn robots_get_one_morning_digest_a_day(app) {
+    use safeloop::notify::scheduler::{self, Rules};
+    let robot = Receiver::start("/cgi-bin/webhook/send?key=morning", vec![]);
+    let admin = app.signed_in(Role::Admin).await;
+    let inspector = app.signed_in(Role::Inspector).await;
+    endpoint(&app, &admin, json!({"url": robot.url, "kind": "wecom", "event_types": ["hazard.overdue"], "region_prefix": "3607"})).await;
+    let plant = app.seed_enterprise("360704101", "fireworks", "王母渡烟花");
+    for _ in 0..3 {
+        report(&app, &inspector.access, &hazard_body(&plant)).await;
+    }
+    let rules = Rules { reminder_days: &[], auto_listing_level: None };
+    let day = chrono::Utc::now().date_naive();
+    let early = day.and_hms_opt(23, 30, 0).unwrap() - chrono::Duration::days(1); // 07:30 in Beijing
+    let morning = day.and_hms_opt(1, 0, 0).unwrap(); // 09:00 in Beijing
+    assert_eq!(scheduler::tick(&mut app.db(), &rules, early).unwrap().digests, 0, "not before 08:00");
+    let other = app.second_process().await;
+    let sent = scheduler::tick(&mut app.db(), &rules, morning).unwrap().digests
+        + scheduler::tick(&mut other.db(), &rules, morning).unwrap().digests
+        + scheduler::tick(&mut app.db(), &rules, morning + chrono::Duration::hours(5)).unwrap().digests;
+    assert_eq!(sent, 1, "once a day");
+    round(&app).await;
+    let received = robot.received();
+    assert_eq!(received.len(), 1);
+    let content = received[0].json()["markdown"]["content"].as_str().unwrap().to_owned();
+    assert!(content.starts_with("【每日简报】") && content.contains("待整改 3 条（逾期 0 条）"), "{content}");
+});
