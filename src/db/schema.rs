@@ -385,6 +385,7 @@ diesel::table! {
         response_excerpt -> Nullable<Text>,
         created_at -> Timestamp,
         delivered_at -> Nullable<Timestamp>,
+        claim_token -> Nullable<Text>,
     }
 }
 

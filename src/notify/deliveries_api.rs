@@ -193,20 +193,35 @@ pub async fn redeliver(
     let row = db::run(&state.pool, move |conn| {
         use webhook_deliveries as d;
         let endpoint = endpoints::find(conn, &caller, &id)?;
+        // Not while an attempt is in flight: it would be sent twice at once.
+        let now = db::now();
         let found = diesel::update(
             d::table
                 .find(&delivery_id)
-                .filter(d::endpoint_id.eq(&endpoint.id)),
+                .filter(d::endpoint_id.eq(&endpoint.id))
+                .filter(d::claimed_until.is_null().or(d::claimed_until.lt(now))),
         )
         .set((
             d::status.eq("pending"),
             d::attempts.eq(0),
-            d::next_attempt_at.eq(db::now()),
-            d::claimed_until.eq(None::<chrono::NaiveDateTime>),
+            d::next_attempt_at.eq(now),
         ))
         .execute(conn)?;
         if found == 0 {
-            return Err(ApiError::NotFound("delivery"));
+            let exists: i64 = d::table
+                .find(&delivery_id)
+                .filter(d::endpoint_id.eq(&endpoint.id))
+                .count()
+                .get_result(conn)?;
+            return Err(if exists == 0 {
+                ApiError::NotFound("delivery")
+            } else {
+                ApiError::Conflict {
+                    code: "delivery_in_flight",
+                    detail: "an attempt of this delivery is under way; try again in a minute"
+                        .into(),
+                }
+            });
         }
         Ok(d::table
             .find(&delivery_id)

@@ -18,8 +18,16 @@ use crate::db::schema::{webhook_deliveries, webhook_endpoints};
 use crate::db::{self, DbConnection};
 use crate::error::ApiError;
 
-/// Deliveries claimed per round.
+/// Deliveries looked at per round; robots take all of theirs in one message.
 const ROUND: i64 = 1000;
+
+/// Standard deliveries claimed per round, and how many are in flight at once: a round takes at
+/// most `STANDARD_PER_ROUND / IN_FLIGHT` timeouts, well inside the lease.
+const STANDARD_PER_ROUND: usize = 64;
+const IN_FLIGHT: usize = 16;
+
+/// The longest `Retry-After` honoured; beyond it the schedule's own wait applies.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(86_400);
 
 /// An endpoint whose every delivery has failed for this long is disabled.
 pub const DISABLE_AFTER_DAYS: i64 = 3;
@@ -43,6 +51,8 @@ pub struct DeliveryRow {
     pub response_excerpt: Option<String>,
     pub created_at: NaiveDateTime,
     pub delivered_at: Option<NaiveDateTime>,
+    /// The claim the delivery is under now (`claim_due`).
+    pub claim_token: Option<String>,
 }
 
 /// What an attempt came to.
@@ -65,99 +75,120 @@ pub enum Verdict {
     Gone,
 }
 
-/// Claims what is due now and sends it; how many deliveries were attempted.
+/// Claims what is due now and sends it, writing each outcome as it comes; how many deliveries
+/// were attempted.
 pub async fn deliver_due(state: &AppState) -> Result<usize, ApiError> {
+    use futures_util::StreamExt;
     let now = db::now();
-    let lease = state.config.webhook_timeout + Duration::from_secs(30);
-    let claimed = db::run(&state.pool, move |conn| claim_due(conn, now, lease)).await?;
-    if claimed.is_empty() {
-        return Ok(0);
-    }
-    let attempted = claimed.iter().map(|(_, d)| d.len()).sum();
+    let waves = (STANDARD_PER_ROUND / IN_FLIGHT) as u32 + 1;
+    let lease = state.config.webhook_timeout * waves + Duration::from_secs(30);
+    let token = uuid::Uuid::now_v7().to_string();
+    let claim = token.clone();
+    let claimed = db::run(&state.pool, move |conn| claim_due(conn, now, lease, &claim)).await?;
     let client = awc::Client::builder()
         .timeout(state.config.webhook_timeout)
         .disable_redirects()
         .finish();
-    let sends = claimed.into_iter().map(|(endpoint, deliveries)| {
-        let client = &client;
-        async move {
-            match endpoint.kind() {
+    // One send per standard delivery, one per robot for everything it has due.
+    let mut sends = Vec::new();
+    for (endpoint, deliveries) in claimed {
+        match endpoint.kind() {
+            EndpointKind::Standard => {
+                for delivery in deliveries {
+                    sends.push((endpoint.clone(), vec![delivery]));
+                }
+            }
+            _ => sends.push((endpoint, deliveries)),
+        }
+    }
+    let attempted = sends.iter().map(|(_, d)| d.len()).sum();
+    let client = &client;
+    let token = &token;
+    let results = futures_util::stream::iter(sends)
+        .map(|(endpoint, deliveries)| async move {
+            let attempt = match endpoint.kind() {
                 EndpointKind::Standard => {
-                    let mut outcomes = Vec::new();
-                    for delivery in deliveries {
-                        let attempt = send_standard(state, client, &endpoint, &delivery).await;
-                        outcomes.push((delivery, attempt));
+                    send_standard(state, client, &endpoint, &deliveries[0]).await
+                }
+                _ => send_to_robot(state, client, &endpoint, &deliveries).await,
+            };
+            let schedule = state.config.webhook_retry_schedule.clone();
+            let token = token.clone();
+            db::run(&state.pool, move |conn| {
+                conn.transaction(|conn| {
+                    for delivery in &deliveries {
+                        record(
+                            conn,
+                            &endpoint,
+                            delivery,
+                            &attempt,
+                            &schedule,
+                            &token,
+                            db::now(),
+                        )?;
                     }
-                    (endpoint, outcomes)
-                }
-                _ => {
-                    let attempt = send_to_robot(state, client, &endpoint, &deliveries).await;
-                    let outcomes = deliveries
-                        .into_iter()
-                        .map(|d| (d, attempt.clone()))
-                        .collect();
-                    (endpoint, outcomes)
-                }
-            }
-        }
-    });
-    let results = futures_util::future::join_all(sends).await;
-    let schedule = state.config.webhook_retry_schedule.clone();
-    db::run(&state.pool, move |conn| {
-        for (endpoint, outcomes) in results {
-            for (delivery, attempt) in outcomes {
-                record(conn, &endpoint, &delivery, &attempt, &schedule, db::now())?;
-            }
-        }
-        Ok(())
-    })
-    .await?;
+                    Ok(())
+                })
+            })
+            .await
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .collect::<Vec<_>>()
+        .await;
+    for result in results {
+        result?;
+    }
     Ok(attempted)
 }
 
-/// Due deliveries of enabled endpoints, each claimed for `lease`, grouped by endpoint.
+/// Due deliveries of enabled endpoints, each claimed under `token` for `lease`, grouped by
+/// endpoint; at most `STANDARD_PER_ROUND` of them for standard endpoints.
 fn claim_due(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     lease: Duration,
+    token: &str,
 ) -> Result<Vec<(EndpointRow, Vec<DeliveryRow>)>, ApiError> {
     use webhook_deliveries as d;
+    use webhook_endpoints as e;
     let free = d::claimed_until.is_null().or(d::claimed_until.lt(now));
-    let due: Vec<DeliveryRow> = d::table
+    let due: Vec<(DeliveryRow, EndpointRow)> = d::table
+        .inner_join(e::table)
+        .filter(e::disabled_at.is_null())
         .filter(d::status.eq("pending"))
         .filter(d::next_attempt_at.le(now))
         .filter(free)
         .order((d::next_attempt_at, d::id))
         .limit(ROUND)
-        .select(DeliveryRow::as_select())
+        .select((DeliveryRow::as_select(), EndpointRow::as_select()))
         .load(conn)?;
     let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
-    let mut by_endpoint: BTreeMap<String, Vec<DeliveryRow>> = BTreeMap::new();
-    for delivery in due {
+    let mut by_endpoint: BTreeMap<String, (EndpointRow, Vec<DeliveryRow>)> = BTreeMap::new();
+    let mut standard = 0;
+    for (mut delivery, endpoint) in due {
+        let is_standard = endpoint.kind() == EndpointKind::Standard;
+        if is_standard && standard == STANDARD_PER_ROUND {
+            continue;
+        }
         let taken = diesel::update(
             d::table
                 .find(&delivery.id)
                 .filter(d::status.eq("pending"))
                 .filter(d::claimed_until.is_null().or(d::claimed_until.lt(now))),
         )
-        .set(d::claimed_until.eq(until))
+        .set((d::claimed_until.eq(until), d::claim_token.eq(token)))
         .execute(conn)?;
         if taken == 1 {
+            standard += usize::from(is_standard);
+            delivery.claim_token = Some(token.to_owned());
             by_endpoint
-                .entry(delivery.endpoint_id.clone())
-                .or_default()
+                .entry(endpoint.id.clone())
+                .or_insert_with(|| (endpoint, Vec::new()))
+                .1
                 .push(delivery);
         }
     }
-    let mut claimed = Vec::new();
-    for (endpoint_id, deliveries) in by_endpoint {
-        let endpoint: EndpointRow = webhook_endpoints::table
-            .find(&endpoint_id)
-            .select(EndpointRow::as_select())
-            .first(conn)?;
-        claimed.push((endpoint, deliveries));
-    }
-    Ok(claimed)
+    Ok(by_endpoint.into_values().collect())
 }
 
 /// Refuses a target that resolves to a private address now (DNS may have changed since the
@@ -259,7 +290,7 @@ async fn send(request: awc::ClientRequest, body: String, accepted: fn(&str) -> b
         .get("retry-after")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
+        .map(|seconds| Duration::from_secs(seconds).min(MAX_RETRY_AFTER));
     let bytes = response.body().limit(65_536).await.unwrap_or_default();
     let text: String = String::from_utf8_lossy(&bytes).chars().take(500).collect();
     let verdict = match status.as_u16() {
@@ -279,12 +310,15 @@ async fn send(request: awc::ClientRequest, body: String, accepted: fn(&str) -> b
 }
 
 /// Writes an attempt's outcome and the endpoint's health.
+/// Writes an attempt's outcome and the endpoint's health, only while the delivery is still
+/// under `token`'s claim (a result that comes back after its lease lapsed is dropped).
 pub fn record(
     conn: &mut DbConnection,
     endpoint: &EndpointRow,
     delivery: &DeliveryRow,
     attempt: &Attempt,
     schedule: &[Duration],
+    token: &str,
     now: NaiveDateTime,
 ) -> Result<(), ApiError> {
     use webhook_deliveries as d;
@@ -295,16 +329,15 @@ pub fn record(
         Verdict::Retry(after) => match schedule.get(delivery.attempts.max(0) as usize) {
             Some(wait) => {
                 let wait = after.map_or(*wait, |a| a.max(*wait));
-                (
-                    "pending",
-                    now + chrono::Duration::from_std(wait).unwrap_or_default(),
-                )
+                let wait = chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::days(1));
+                ("pending", now.checked_add_signed(wait).unwrap_or(now))
             }
             None => ("failed", delivery.next_attempt_at),
         },
     };
-    diesel::update(d::table.find(&delivery.id))
+    let written = diesel::update(d::table.find(&delivery.id).filter(d::claim_token.eq(token)))
         .set((
+            d::claim_token.eq(None::<String>),
             d::status.eq(status),
             d::attempts.eq(attempts),
             d::next_attempt_at.eq(next),
@@ -317,6 +350,10 @@ pub fn record(
             d::delivered_at.eq((status == "delivered").then_some(now)),
         ))
         .execute(conn)?;
+    if written == 0 {
+        tracing::warn!(delivery = %delivery.id, "an attempt outlived its claim; its outcome is dropped");
+        return Ok(());
+    }
     use webhook_endpoints as e;
     let endpoint_row = e::table.find(&endpoint.id);
     match attempt.verdict {
@@ -352,8 +389,13 @@ fn disable(
     now: NaiveDateTime,
 ) -> Result<(), ApiError> {
     use webhook_endpoints as e;
+    // The version moves, so a PATCH made from an older read cannot turn it back on unawares.
     diesel::update(e::table.find(endpoint_id).filter(e::disabled_at.is_null()))
-        .set((e::disabled_at.eq(now), e::disabled_reason.eq(reason)))
+        .set((
+            e::disabled_at.eq(now),
+            e::disabled_reason.eq(reason),
+            e::version.eq(e::version + 1),
+        ))
         .execute(conn)?;
     tracing::warn!(endpoint = endpoint_id, reason, "webhook endpoint disabled");
     Ok(())

@@ -251,10 +251,15 @@ pub fn target_allowed(url: &str, allow_private: bool) -> Result<(), String> {
     }
     let port = if scheme == "https" { 443 } else { 80 };
     let host = authority.trim_start_matches('[');
-    let target = if authority.starts_with('[') || !authority.contains(':') {
-        format!("{}:{port}", authority)
-    } else {
+    // `host`, `host:port`, `[v6]` or `[v6]:port`.
+    let has_port = match authority.strip_prefix('[') {
+        Some(v6) => v6.contains("]:"),
+        None => authority.contains(':'),
+    };
+    let target = if has_port {
         authority.to_owned()
+    } else {
+        format!("{authority}:{port}")
     };
     let addresses: Vec<IpAddr> = target
         .to_socket_addrs()
@@ -285,15 +290,24 @@ fn is_public(ip: IpAddr) -> bool {
                 || a == 0)
         }
         IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
+            let [a, b, c, d, e, f, g, h] = v6.segments();
+            let v4 = |high: u16, low: u16| {
+                std::net::Ipv4Addr::new((high >> 8) as u8, high as u8, (low >> 8) as u8, low as u8)
+            };
+            // IPv4 inside IPv6 is judged by the IPv4 address: mapped (::ffff:a.b.c.d),
+            // compatible (::a.b.c.d), NAT64 (64:ff9b::a.b.c.d) and 6to4 (2002:abcd:efgh::).
+            let embedded = match [a, b, c, d, e, f] {
+                [0, 0, 0, 0, 0, 0xffff] | [0, 0, 0, 0, 0, 0] => Some(v4(g, h)),
+                [0x64, 0xff9b, 0, 0, 0, 0] => Some(v4(g, h)),
+                [0x2002, ..] => Some(v4(b, c)),
+                _ => None,
+            };
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || v6
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| !is_public(IpAddr::V4(v4))))
+                || (a & 0xfe00) == 0xfc00
+                || (a & 0xffc0) == 0xfe80
+                || embedded.is_some_and(|v4| !is_public(IpAddr::V4(v4))))
         }
     }
 }
@@ -321,12 +335,45 @@ pub fn visible<'a>(caller: &AuthUser) -> Result<BoxedQuery<'a>, ApiError> {
 }
 
 pub fn find(conn: &mut DbConnection, caller: &AuthUser, id: &str) -> Result<EndpointRow, ApiError> {
-    visible(caller)?
+    let row = visible(caller)?
         .filter(webhook_endpoints::id.eq(id.to_owned()))
         .select(EndpointRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or(ApiError::NotFound("webhook"))
+        .ok_or(ApiError::NotFound("webhook"))?;
+    let sectors = crate::registry::catalog::all_sectors(conn)?;
+    if manages(caller, &row, &sectors) {
+        Ok(row)
+    } else {
+        Err(ApiError::NotFound("webhook"))
+    }
+}
+
+/// Endpoints `caller` may manage, in creation order.
+pub fn list(conn: &mut DbConnection, caller: &AuthUser) -> Result<Vec<EndpointRow>, ApiError> {
+    let rows = visible(caller)?
+        .order((webhook_endpoints::created_at, webhook_endpoints::id))
+        .select(EndpointRow::as_select())
+        .load(conn)?;
+    let sectors = crate::registry::catalog::all_sectors(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|row| manages(caller, row, &sectors))
+        .collect())
+}
+
+/// Beyond the region (`visible`, in SQL): a supervisor limited to sectors manages only
+/// endpoints limited to some of them, never a colleague's for other sectors.
+fn manages(caller: &AuthUser, row: &EndpointRow, sectors: &[Sector]) -> bool {
+    if caller.role != Role::Supervisor || caller.sectors.is_empty() {
+        return true;
+    }
+    let theirs = row.sector_list();
+    !theirs.is_empty()
+        && theirs.iter().all(|code| {
+            caller.sectors.contains(code)
+                || parent_of(sectors, code).is_some_and(|p| caller.sectors.iter().any(|c| c == p))
+        })
 }
 
 /// Every enabled endpoint, for the dispatcher.
@@ -351,6 +398,10 @@ mod tests {
             "http://169.254.169.254/latest/meta-data",
             "http://100.64.0.1/",
             "http://0.0.0.0/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://[::127.0.0.1]/",
+            "http://[64:ff9b::a9fe:a9fe]/",
+            "http://[2002:7f00:1::]/",
         ] {
             assert!(target_allowed(url, false).is_err(), "{url}");
             assert!(target_allowed(url, true).is_ok(), "{url}");
@@ -364,5 +415,7 @@ mod tests {
             assert!(target_allowed(url, true).is_err(), "{url}");
         }
         assert!(target_allowed("https://1.1.1.1/hook", false).is_ok());
+        assert!(target_allowed("https://[2606:4700:4700::1111]:8443/hook", false).is_ok());
+        assert!(target_allowed("https://1.1.1.1:8443/hook", false).is_ok());
     }
 }

@@ -101,10 +101,27 @@ fn digest_line(data: &Value) -> String {
     )
 }
 
-/// The title and markdown of one message for `lines`: the line itself, or a digest.
+/// The most bytes a message's markdown may take (WeCom takes 4096; DingTalk more).
+pub const MAX_BYTES: usize = 3800;
+
+/// The most characters one line may take in a message.
+const LINE_CHARS: usize = 160;
+
+fn shortened(line: &str) -> String {
+    if line.chars().count() <= LINE_CHARS {
+        return line.to_owned();
+    }
+    let mut short: String = line.chars().take(LINE_CHARS - 1).collect();
+    short.push('…');
+    short
+}
+
+/// The title and markdown of one message for `lines`: the line itself, or a digest, within
+/// `MAX_BYTES` (lines cut to `LINE_CHARS`, the rest counted).
 pub fn message(lines: &[String]) -> (String, String) {
     const SHOWN: usize = 30;
-    if let [one] = lines {
+    let lines: Vec<String> = lines.iter().map(|l| shortened(l)).collect();
+    if let [one] = lines.as_slice() {
         let title = one
             .split('】')
             .next()

@@ -58,6 +58,7 @@ pub struct WebhookPatch {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WebhookView {
     pub id: uuid::Uuid,
+    /// For robots, with the credential in its query cut to the last four characters.
     pub url: String,
     pub kind: EndpointKind,
     pub event_types: Vec<String>,
@@ -92,6 +93,24 @@ pub struct RotatedSecret {
     pub previous_valid_until: DateTime<Utc>,
 }
 
+/// A robot's URL carries its credential (`key=`, `access_token=`): shown with each query value
+/// cut to its last four characters.
+fn masked(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_owned();
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, value)) if value.len() > 4 => {
+                format!("{name}=…{}", &value[value.len() - 4..])
+            }
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{base}?{}", pairs.join("&"))
+}
+
 impl From<EndpointRow> for WebhookView {
     fn from(row: EndpointRow) -> Self {
         WebhookView {
@@ -99,7 +118,10 @@ impl From<EndpointRow> for WebhookView {
             kind: row.kind(),
             event_types: row.event_type_list(),
             sectors: row.sector_list(),
-            url: row.url,
+            url: match row.kind() {
+                EndpointKind::Standard => row.url,
+                _ => masked(&row.url),
+            },
             region_prefix: row.region_prefix,
             description: row.description,
             enabled: row.disabled_at.is_none(),
@@ -230,13 +252,7 @@ pub async fn list_webhooks(
     caller: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
     managers(&caller)?;
-    let rows = db::run(&state.pool, move |conn| {
-        Ok(endpoints::visible(&caller)?
-            .order((webhook_endpoints::created_at, webhook_endpoints::id))
-            .select(EndpointRow::as_select())
-            .load(conn)?)
-    })
-    .await?;
+    let rows = db::run(&state.pool, move |conn| endpoints::list(conn, &caller)).await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(WebhookView::from).collect::<Vec<_>>()))
 }
 
@@ -307,7 +323,9 @@ pub async fn update_webhook(
                 }
                 _ => {}
             }
-            check(conn, &row, None, &caller, allow_private)?;
+            // The stored secret stands: it is checked as the kind requires, not asked again.
+            let secret = (!row.secret.is_empty()).then_some(row.secret.as_str());
+            check(conn, &row, secret, &caller, allow_private)?;
             row.version = current.version + 1;
             row.updated_at = now;
             let changed = diesel::update(
@@ -367,29 +385,38 @@ pub async fn rotate_secret(
     managers(&caller)?;
     let id = id.into_inner().to_string();
     let rotated = db::run(&state.pool, move |conn| {
-        let row = endpoints::find(conn, &caller, &id)?;
-        if row.kind() != EndpointKind::Standard {
-            return Err(ApiError::Conflict {
-                code: "not_rotatable",
-                detail: "robot endpoints use the secret their chat platform issued".into(),
-            });
-        }
-        let now = db::now();
-        let until = now + Duration::hours(ROTATION_GRACE_HOURS);
-        let secret = signing::new_secret();
-        use webhook_endpoints as e;
-        diesel::update(e::table.find(&row.id))
-            .set((
-                e::previous_secret.eq(&row.secret),
-                e::previous_secret_until.eq(until),
-                e::secret.eq(&secret),
-                e::version.eq(row.version + 1),
-                e::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-        Ok(RotatedSecret {
-            secret,
-            previous_valid_until: until.and_utc(),
+        conn.transaction(|conn| {
+            let row = endpoints::find(conn, &caller, &id)?;
+            if row.kind() != EndpointKind::Standard {
+                return Err(ApiError::Conflict {
+                    code: "not_rotatable",
+                    detail: "robot endpoints use the secret their chat platform issued".into(),
+                });
+            }
+            let now = db::now();
+            let until = now + Duration::hours(ROTATION_GRACE_HOURS);
+            let secret = signing::new_secret();
+            use webhook_endpoints as e;
+            let changed = diesel::update(e::table.find(&row.id).filter(e::version.eq(row.version)))
+                .set((
+                    e::previous_secret.eq(&row.secret),
+                    e::previous_secret_until.eq(until),
+                    e::secret.eq(&secret),
+                    e::version.eq(row.version + 1),
+                    e::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            if changed == 0 {
+                return Err(ApiError::Conflict {
+                    code: "webhook_changed",
+                    detail: "the endpoint changed meanwhile (another rotation?); read it again"
+                        .into(),
+                });
+            }
+            Ok(RotatedSecret {
+                secret,
+                previous_valid_until: until.and_utc(),
+            })
         })
     })
     .await?;

@@ -322,6 +322,10 @@ async fn a_database_outage_answers_at_once_and_heals() {
         answer.problem(503, "service_unavailable");
         assert_eq!(answer.header("retry-after"), Some("5"), "{path}");
     }
+    assert!(
+        app.state.pool.outage_known(),
+        "answered from the known outage, not by waiting"
+    );
     let answer = app.get("/readyz").await;
     answer.problem(503, "service_unavailable");
     assert!(answer.header("retry-after").is_some());

@@ -54,16 +54,22 @@ async fn endpoint(app: &TestApp, who: &SignedIn, body: Value) -> Value {
 async fn round(app: &TestApp) {
     use diesel::prelude::*;
     use safeloop::db::schema::{log_readers, outbox_events};
-    for _ in 0..500 {
+    for _ in 0..1500 {
         safeloop::notify::run_once(&app.state).await.unwrap();
         let mut conn = app.db();
-        let last: Option<i64> = outbox_events::table
-            .select(diesel::dsl::max(outbox_events::position))
+        // The last row in the log's own order: by writing transaction, then position.
+        let last: Option<(i64, i64)> = outbox_events::table
+            .order((
+                outbox_events::commit_order.desc(),
+                outbox_events::position.desc(),
+            ))
+            .select((outbox_events::commit_order, outbox_events::position))
             .first(&mut conn)
+            .optional()
             .unwrap();
-        let read: Option<i64> = log_readers::table
+        let read: Option<(i64, i64)> = log_readers::table
             .find("webhooks")
-            .select(log_readers::position)
+            .select((log_readers::commit_order, log_readers::position))
             .first(&mut conn)
             .optional()
             .unwrap();
@@ -230,6 +236,12 @@ webhook_test!(async fn only_events_in_scope_are_delivered(app) {
     // The supervisor sees its own endpoint only; an enterprise none.
     let listed = app.get_as(&supervisor.access, "/api/v1/webhooks").await.json();
     assert_eq!(listed.as_array().unwrap().len(), 1);
+    // A colleague limited to mines manages none of the all-sector endpoint.
+    let mines_only = app.signed_in_with(Role::Supervisor, |u| u.sectors = "non_coal_mines".into()).await;
+    assert_eq!(app.get_as(&mines_only.access, "/api/v1/webhooks").await.json(), json!([]));
+    let theirs = format!("/api/v1/webhooks/{}", own["id"].as_str().unwrap());
+    app.get_as(&mines_only.access, &theirs).await.problem(404, "not_found");
+    app.post_as(&mines_only.access, &format!("{theirs}/rotate-secret"), &json!({})).await.problem(404, "not_found");
     let manager = app.signed_in(Role::Enterprise).await;
     app.get_as(&manager.access, "/api/v1/webhooks").await.problem(403, "forbidden");
 });
@@ -258,11 +270,13 @@ webhook_test!(async fn two_nodes_deliver_each_event_once(app) {
 });
 
 webhook_test!(async fn robots_get_chinese_markdown_and_a_digest(app) {
-    let wecom = Receiver::start("/cgi-bin/webhook/send?key=abc", vec![]);
+    let wecom = Receiver::start("/cgi-bin/webhook/send?key=secretkey9876", vec![]);
     let dingtalk = Receiver::start("/robot/send?access_token=xyz", vec![]);
     let admin = app.signed_in(Role::Admin).await;
     let inspector = app.signed_in(Role::Inspector).await;
-    endpoint(&app, &admin, json!({"url": wecom.url, "kind": "wecom", "event_types": ["hazard.reported"]})).await;
+    let shown = endpoint(&app, &admin, json!({"url": wecom.url, "kind": "wecom", "event_types": ["hazard.reported"]})).await;
+    let url = shown["url"].as_str().unwrap();
+    assert!(url.ends_with("key=…9876") && !url.contains("secretkey"), "a robot's key is not shown: {url}");
     let made = endpoint(&app, &admin, json!({"url": dingtalk.url, "kind": "dingtalk", "secret": "SECtest123", "event_types": ["hazard.reported"]})).await;
     assert!(made["secret"].is_null(), "a robot's own secret is not echoed");
     let plant = app.seed_enterprise("360704101", "fireworks", "王母渡烟花");
@@ -355,9 +369,10 @@ webhook_test!(async fn robots_get_one_morning_digest_a_day(app) {
         report(&app, &inspector.access, &hazard_body(&plant)).await;
     }
     let rules = Rules { reminder_days: &[], auto_listing_level: None };
-    let day = chrono::Utc::now().date_naive();
-    let early = day.and_hms_opt(23, 30, 0).unwrap() - chrono::Duration::days(1); // 07:30 in Beijing
-    let morning = day.and_hms_opt(1, 0, 0).unwrap(); // 09:00 in Beijing
+    // Yesterday's 07:30 and 09:00 in Beijing: before and after the hour, and already due.
+    let day = chrono::Utc::now().date_naive() - chrono::Duration::days(1);
+    let early = day.and_hms_opt(23, 30, 0).unwrap() - chrono::Duration::days(1);
+    let morning = day.and_hms_opt(1, 0, 0).unwrap();
     assert_eq!(scheduler::tick(&mut app.db(), &rules, early).unwrap().digests, 0, "not before 08:00");
     let other = app.second_process().await;
     let sent = scheduler::tick(&mut app.db(), &rules, morning).unwrap().digests
