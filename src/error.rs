@@ -327,6 +327,13 @@ impl From<DieselError> for ApiError {
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 ApiError::database_unavailable(info.message())
             }
+            // SQLite's single writer: a transaction that read before another committed cannot
+            // write (SQLITE_BUSY_SNAPSHOT), and a lock held past the busy timeout; both pass.
+            DieselError::DatabaseError(_, info)
+                if info.message().contains("database is locked") =>
+            {
+                ApiError::database_unavailable(info.message())
+            }
             other => ApiError::internal(other),
         }
     }
