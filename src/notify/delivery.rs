@@ -23,7 +23,7 @@ const ROUND: i64 = 1000;
 
 /// Standard deliveries claimed per round, and how many are in flight at once: a round takes at
 /// most `STANDARD_PER_ROUND / IN_FLIGHT` timeouts, well inside the lease.
-const STANDARD_PER_ROUND: usize = 64;
+pub const STANDARD_PER_ROUND: usize = 64;
 const IN_FLIGHT: usize = 16;
 
 /// The longest `Retry-After` honoured; beyond it the schedule's own wait applies.

@@ -16,7 +16,16 @@ pub async fn run_once(state: &AppState) -> Result<usize, crate::error::ApiError>
             break;
         }
     }
-    delivery::deliver_due(state).await
+    // A full round means more is due: go on at once rather than wait for the next tick.
+    let mut attempted = 0;
+    for _ in 0..50 {
+        let round = delivery::deliver_due(state).await?;
+        attempted += round;
+        if round < delivery::STANDARD_PER_ROUND {
+            break;
+        }
+    }
+    Ok(attempted)
 }
 
 pub mod deliveries_api;
