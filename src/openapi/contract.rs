@@ -7,6 +7,7 @@
 //!   that may not exist or be out of scope (404);
 //! - every operation that reads the database or the store may meet an outage (503 with
 //!   `Retry-After`); sign-in may be throttled (429 with `Retry-After`);
+//! - a PATCH may collide with a unique value or a concurrent change (409);
 //! - a secured POST takes `Idempotency-Key` (409 while the first is in flight, 422 when the key
 //!   is reused with another body) and says `Idempotency-Replayed` on a replay;
 //! - an operation that answers 412 takes `If-Match`; one that answers 304 takes
@@ -149,6 +150,10 @@ fn complete_operation(path: &str, method: &str, operation: &mut Operation) {
     }
     if !NEVER_UNAVAILABLE.contains(&path) {
         statuses.push(503);
+    }
+    // A change may collide with a unique value or with another change made at the same moment.
+    if method == "PATCH" {
+        statuses.push(409);
     }
     let idempotent_post = secured && method == "POST";
     if idempotent_post {
