@@ -304,9 +304,17 @@ webhook_test!(async fn robots_get_chinese_markdown_and_a_digest(app) {
     assert_eq!(ding.json()["markdown"]["title"], "新隐患");
 
     // A burst of 100 events is one digest message, nothing dropped.
-    for _ in 0..100 {
-        safeloop::notify::outbox::record(&mut app.db(), "hazard.reported", Default::default(), json!({"enterprise_name": "王母渡烟花有限公司", "description": "通道堵塞"})).unwrap();
-    }
+    // Committed together, so the dispatcher sees the burst whole (on a shared PostgreSQL
+    // cluster it may otherwise see part of it one round and the rest the next).
+    use diesel::Connection;
+    app.db()
+        .transaction::<_, diesel::result::Error, _>(|conn| {
+            for _ in 0..100 {
+                safeloop::notify::outbox::record(conn, "hazard.reported", Default::default(), json!({"enterprise_name": "王母渡烟花有限公司", "description": "通道堵塞"})).unwrap();
+            }
+            Ok(())
+        })
+        .unwrap();
     round(&app).await;
     let received = wecom.received();
     assert_eq!(received.len(), 2, "one more message for the whole burst");
