@@ -105,6 +105,13 @@ pub enum ApiError {
     },
     #[error("{0}")]
     PreconditionFailed(String),
+    /// What the request names existed once and is gone for good (`must_refetch` for a sync
+    /// checkpoint the server can no longer serve, `upload_expired` for a resumable upload).
+    #[error("{detail}")]
+    Gone { code: &'static str, detail: String },
+    /// The bytes do not match the checksum sent with them (tus's 460).
+    #[error("{0}")]
+    ChecksumMismatch(String),
     #[error("{0}")]
     PayloadTooLarge(String),
     /// A `Range` outside the bytes; `length` is how many there are.
@@ -164,6 +171,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::BadRequest { code, .. }
+            | ApiError::Gone { code, .. }
             | ApiError::Conflict { code, .. }
             | ApiError::Unauthenticated { code, .. } => code,
             ApiError::Validation { .. } => "validation_failed",
@@ -174,6 +182,7 @@ impl ApiError {
             ApiError::NoRoute(_) => "route_not_found",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::PreconditionFailed(_) => "version_mismatch",
+            ApiError::ChecksumMismatch(_) => "checksum_mismatch",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::RangeNotSatisfiable { .. } => "range_not_satisfiable",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -205,6 +214,10 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } | ApiError::TransitionRefused { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::Gone { .. } => StatusCode::GONE,
+            ApiError::ChecksumMismatch(_) => {
+                StatusCode::from_u16(460).expect("460 is a valid status code")
+            }
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -293,7 +306,11 @@ fn problem_with(
     let problem = Problem {
         allowed_actions,
         problem_type: format!("urn:safeloop:problem:{code}"),
-        title: status.canonical_reason().unwrap_or("Error").to_owned(),
+        title: match status.as_u16() {
+            460 => "Checksum Mismatch",
+            _ => status.canonical_reason().unwrap_or("Error"),
+        }
+        .to_owned(),
         status: status.as_u16(),
         detail,
         code: code.to_owned(),

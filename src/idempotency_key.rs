@@ -147,8 +147,12 @@ fn caller_of(req: &ServiceRequest, state: &AppState) -> Option<String> {
 
 fn valid_key(value: &HeaderValue) -> Option<String> {
     let key = value.to_str().ok()?;
-    ((1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()))
-        .then(|| key.to_owned())
+    is_well_formed(key).then(|| key.to_owned())
+}
+
+/// 1-255 visible ASCII characters.
+pub fn is_well_formed(key: &str) -> bool {
+    (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
 }
 
 pub async fn middleware(
@@ -249,4 +253,19 @@ pub async fn middleware(
     }
     let response = head.set_body(BoxBody::new(bytes));
     Ok(ServiceResponse::new(http_request, response))
+}
+
+/// What became of the caller's request under `key`: `None` if the server never saw it (or
+/// forgot it after `RETENTION_HOURS`), else the stored status (`None` while it still runs)
+/// and body.
+pub fn outcome(
+    conn: &mut DbConnection,
+    user_id: &str,
+    key: &str,
+) -> Result<Option<(Option<i32>, Option<String>)>, ApiError> {
+    Ok(idempotency_keys::table
+        .find((user_id, key))
+        .select((idempotency_keys::status, idempotency_keys::response_body))
+        .first(conn)
+        .optional()?)
 }

@@ -28,6 +28,7 @@ pub mod registry;
 pub mod routes;
 pub mod server;
 pub mod stats;
+pub mod sync;
 pub mod text;
 
 use std::sync::Arc;

@@ -5,13 +5,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth;
 use crate::enforcement::api as enforcement_api;
-use crate::evidence::{api as photo_api, upload_api};
+use crate::evidence::{api as photo_api, resumable, resumable_api, upload_api};
 use crate::hazard::{api as hazard_api, loop_api, supervision_api};
 use crate::inspection::{api as inspection_api, checklist_api};
 use crate::notify;
 use crate::ops::{fallback, health, metrics};
 use crate::registry::{catalog_api, enterprise_api, user_api};
 use crate::stats::{api as stats_api, ledger_api, map_api};
+use crate::sync;
 
 /// Every documented route. Swagger UI and the OpenAPI JSON are added in `lib.rs`.
 pub fn configure(config: &mut ServiceConfig) {
@@ -26,6 +27,9 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(auth::api::refresh)
                 .service(auth::api::logout)
                 .service(notify::tasks_api::my_tasks)
+                .service(sync::api::sync_feed)
+                .service(sync::api::write_checkpoint)
+                .service(sync::api::offline_pack)
                 .service(notify::webhooks_api::create_webhook)
                 .service(notify::webhooks_api::list_webhooks)
                 .service(notify::webhooks_api::get_webhook)
@@ -75,6 +79,18 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(upload_api::declare_upload)
                 .service(upload_api::put_upload)
                 .service(upload_api::complete_upload)
+                .service(
+                    scope::scope("")
+                        .wrap(
+                            actix_web::middleware::DefaultHeaders::new()
+                                .add(("Tus-Resumable", resumable::TUS_VERSION)),
+                        )
+                        .service(resumable_api::discover)
+                        .service(resumable_api::create_upload)
+                        .service(resumable_api::upload_offset)
+                        .service(resumable_api::append_bytes)
+                        .service(resumable_api::terminate_upload),
+                )
                 .service(enforcement_api::create_action)
                 .service(enforcement_api::list_actions)
                 .service(enforcement_api::get_action)

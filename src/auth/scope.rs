@@ -6,7 +6,7 @@
 
 use super::{AuthUser, Role};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Scope {
     All,
     Enterprise(String),

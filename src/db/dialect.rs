@@ -32,6 +32,39 @@ impl Backend {
         }
     }
 
+    /// The oldest transaction still running (PostgreSQL): log rows written by older ones are
+    /// settled. `None` where writers are serialised (SQLite): every committed row is.
+    pub fn settled_horizon_query(self) -> Option<&'static str> {
+        match self {
+            Backend::Sqlite => None,
+            Backend::Postgres => {
+                Some("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS horizon")
+            }
+        }
+    }
+
+    /// The statements that move an entity's row of the sync log (one set of scope facts) to
+    /// the end of the log, binding entity, entity id, enterprise, region, sector, owner and
+    /// time (the delete takes the first six). SQLite serialises writers, so deleting and inserting again takes the next
+    /// position; PostgreSQL upserts with a fresh position and the writing transaction's id.
+    pub fn sync_touch_statements(self) -> &'static [&'static str] {
+        match self {
+            Backend::Sqlite => &[
+                "DELETE FROM sync_changes WHERE entity = ? AND entity_id = ? AND enterprise_id = ? \
+                 AND region_code = ? AND sector_code = ? AND owner_id = ?",
+                "INSERT INTO sync_changes (entity, entity_id, enterprise_id, region_code, \
+                 sector_code, owner_id, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            ],
+            Backend::Postgres => &[
+                "INSERT INTO sync_changes (entity, entity_id, enterprise_id, region_code, \
+                 sector_code, owner_id, changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 ON CONFLICT (entity_id, entity, enterprise_id, region_code, sector_code, owner_id) \
+                 DO UPDATE SET position = nextval('sync_changes_position_seq'), \
+                 commit_order = pg_current_xact_id()::text::bigint, changed_at = EXCLUDED.changed_at",
+            ],
+        }
+    }
+
     /// `YYYY-MM` of a time column moved `hours` east of UTC.
     pub fn month_text(self, column: &str, hours: i32) -> String {
         match self {

@@ -406,6 +406,47 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sync_changes (position) {
+        position -> BigInt,
+        commit_order -> BigInt,
+        entity -> Text,
+        entity_id -> Text,
+        enterprise_id -> Text,
+        region_code -> Text,
+        sector_code -> Text,
+        owner_id -> Text,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    resumable_uploads (id) {
+        id -> Text,
+        uploaded_by -> Text,
+        length -> BigInt,
+        received -> BigInt,
+        metadata -> Text,
+        purpose -> Text,
+        declared_captured_at -> Nullable<Timestamp>,
+        declared_latitude -> Nullable<Double>,
+        declared_longitude -> Nullable<Double>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        finishing_since -> Nullable<Timestamp>,
+        photo_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    resumable_upload_parts (upload_id, start_offset) {
+        upload_id -> Text,
+        start_offset -> BigInt,
+        size -> BigInt,
+        object_key -> Text,
+    }
+}
+
 diesel::joinable!(daily_digests -> webhook_endpoints (endpoint_id));
 diesel::joinable!(hazard_reminders -> hazards (hazard_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
@@ -424,6 +465,7 @@ diesel::joinable!(hazard_photos -> photos (photo_id));
 diesel::joinable!(enforcement_actions -> enterprises (enterprise_id));
 diesel::joinable!(enforcement_action_hazards -> enforcement_actions (action_id));
 diesel::joinable!(enforcement_action_hazards -> hazards (hazard_id));
+diesel::joinable!(resumable_upload_parts -> resumable_uploads (upload_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_tokens,
@@ -453,4 +495,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     hazard_reminders,
     daily_digests,
+    sync_changes,
+    resumable_uploads,
+    resumable_upload_parts,
 );

@@ -67,6 +67,17 @@ pub fn insert(
             ))
             .execute(conn)?;
     }
+    let facts = crate::sync::log::Facts::of_enterprise(
+        &row.enterprise_id,
+        &row.region_code,
+        &row.sector_code,
+    );
+    crate::sync::log::touch(
+        conn,
+        crate::sync::log::Entity::EnforcementAction,
+        &row.id,
+        &facts,
+    )?;
     Ok(())
 }
 
@@ -87,6 +98,19 @@ pub fn find_in_scope(conn: &mut DbConnection, scope: &Scope, id: &str) -> Result
         .optional()?
         .ok_or(ApiError::NotFound("enforcement action"))?;
     complete(conn, row)
+}
+
+/// The ones of `ids` in `scope`, complete.
+pub fn in_scope(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    ids: Vec<String>,
+) -> Result<Vec<Action>, ApiError> {
+    let rows: Vec<ActionRow> = scoped(scope)
+        .filter(enforcement_actions::id.eq_any(ids))
+        .select(ActionRow::as_select())
+        .load(conn)?;
+    rows.into_iter().map(|row| complete(conn, row)).collect()
 }
 
 pub fn complete(conn: &mut DbConnection, row: ActionRow) -> Result<Action, ApiError> {

@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::ingest::{self, Declared, PURPOSES};
+use super::ingest::{self, Declared};
 use super::model::{self, PhotoRow};
 use crate::AppState;
 use crate::auth::AuthUser;
@@ -176,60 +176,19 @@ async fn read_form(
             String::from_utf8(data.clone())
                 .map_err(|_| ApiError::validation(name.clone(), "is not UTF-8 text"))
         };
-        match name.as_str() {
-            "purpose" => purpose = Some(text()?),
-            "captured_at" => {
-                let value = text()?;
-                declared.captured_at = Some(
-                    DateTime::parse_from_rfc3339(value.trim())
-                        .map_err(|_| {
-                            ApiError::validation("captured_at", "must be an RFC 3339 time")
-                        })?
-                        .with_timezone(&Utc),
-                );
-            }
-            "latitude" | "longitude" => {
-                let value: f64 = text()?
-                    .trim()
-                    .parse()
-                    .map_err(|_| ApiError::validation(name.clone(), "must be a number"))?;
-                let bound = if name == "latitude" { 90.0 } else { 180.0 };
-                if !(-bound..=bound).contains(&value) {
-                    return Err(ApiError::validation(
-                        name,
-                        format!("must be within ±{bound}"),
-                    ));
-                }
-                if name == "latitude" {
-                    declared.latitude = Some(value);
-                } else {
-                    declared.longitude = Some(value);
-                }
-            }
-            other => {
-                return Err(ApiError::validation(
-                    other,
-                    "is not a field of a photo upload",
-                ));
-            }
+        if name == "purpose" {
+            purpose = Some(text()?);
+        } else if !ingest::declare(&mut declared, &name, &text()?)? {
+            return Err(ApiError::validation(
+                name,
+                "is not a field of a photo upload",
+            ));
         }
     }
     let file = file
         .filter(|f| f.len > 0)
         .ok_or_else(|| ApiError::validation("file", "is required"))?;
-    let purpose = purpose.ok_or_else(|| ApiError::validation("purpose", "is required"))?;
-    if !PURPOSES.contains(&purpose.as_str()) {
-        return Err(ApiError::validation(
-            "purpose",
-            "must be site, hazard, rectification or verification",
-        ));
-    }
-    if declared.latitude.is_some() != declared.longitude.is_some() {
-        return Err(ApiError::validation(
-            "latitude",
-            "give both latitude and longitude, or neither",
-        ));
-    }
+    let purpose = ingest::check_declaration(purpose.as_deref(), &declared)?;
     Ok((file, purpose, declared))
 }
 

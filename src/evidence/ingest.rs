@@ -22,6 +22,59 @@ pub struct Declared {
 
 pub const PURPOSES: [&str; 4] = ["site", "hazard", "rectification", "verification"];
 
+/// Reads one of the phone's declared values (`captured_at`, `latitude`, `longitude`) from its
+/// text, as a form field or tus metadata carries it; `Ok(false)` for any other name.
+pub fn declare(declared: &mut Declared, name: &str, value: &str) -> Result<bool, ApiError> {
+    match name {
+        "captured_at" => {
+            declared.captured_at = Some(
+                DateTime::parse_from_rfc3339(value.trim())
+                    .map_err(|_| ApiError::validation("captured_at", "must be an RFC 3339 time"))?
+                    .with_timezone(&Utc),
+            );
+        }
+        "latitude" | "longitude" => {
+            let number: f64 = value
+                .trim()
+                .parse()
+                .map_err(|_| ApiError::validation(name, "must be a number"))?;
+            let bound = if name == "latitude" { 90.0 } else { 180.0 };
+            if !(-bound..=bound).contains(&number) {
+                return Err(ApiError::validation(
+                    name,
+                    format!("must be within ±{bound}"),
+                ));
+            }
+            if name == "latitude" {
+                declared.latitude = Some(number);
+            } else {
+                declared.longitude = Some(number);
+            }
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// The purpose (required, one of `PURPOSES`) with the declared values: both coordinates or
+/// neither.
+pub fn check_declaration(purpose: Option<&str>, declared: &Declared) -> Result<String, ApiError> {
+    let purpose = purpose.ok_or_else(|| ApiError::validation("purpose", "is required"))?;
+    if !PURPOSES.contains(&purpose) {
+        return Err(ApiError::validation(
+            "purpose",
+            "must be site, hazard, rectification or verification",
+        ));
+    }
+    if declared.latitude.is_some() != declared.longitude.is_some() {
+        return Err(ApiError::validation(
+            "latitude",
+            "give both latitude and longitude, or neither",
+        ));
+    }
+    Ok(purpose.to_owned())
+}
+
 /// What a photo shows, as the document names the `purpose` values (`PURPOSES` in order).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
@@ -220,6 +273,8 @@ pub async fn collect_garbage(state: &AppState) -> Result<usize, ApiError> {
         })
         .await?;
     }
+    // Resumable uploads past their expiry, and their parts.
+    super::resumable_api::collect_expired(state).await?;
     Ok(removed)
 }
 

@@ -6,6 +6,8 @@ pub mod ingest;
 pub mod inspect;
 mod local;
 pub mod model;
+pub mod resumable;
+pub mod resumable_api;
 mod s3;
 pub mod store;
 pub mod upload;

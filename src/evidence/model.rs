@@ -36,10 +36,24 @@ pub struct PhotoRow {
 }
 
 pub fn insert(conn: &mut DbConnection, row: &PhotoRow) -> Result<(), ApiError> {
-    diesel::insert_into(photos::table)
-        .values(row)
-        .execute(conn)?;
+    conn.transaction(|conn| {
+        diesel::insert_into(photos::table)
+            .values(row)
+            .execute(conn)?;
+        touch_photo(conn, &row.id, &row.uploaded_by)
+    })?;
     Ok(())
+}
+
+/// The uploader's feed: a photo not yet attached is theirs alone; attached or collected, it
+/// leaves it (attached ones travel inside their hazard).
+fn touch_photo(
+    conn: &mut DbConnection,
+    id: &str,
+    uploader: &str,
+) -> Result<(), diesel::result::Error> {
+    use crate::sync::log::{self, Entity, Facts};
+    log::touch(conn, Entity::Photo, id, &Facts::owned_by(uploader))
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<PhotoRow>, ApiError> {
@@ -123,6 +137,7 @@ pub fn attach(
         )
         .set(photos::attached_at.eq(now))
         .execute(conn)?;
+        touch_photo(conn, photo_id, &photo.uploaded_by)?;
     }
     Ok(())
 }
@@ -152,7 +167,19 @@ pub fn unattached_before(
 
 /// Deletes an unattached photo row; `false` if it was attached meanwhile.
 pub fn delete_unattached(conn: &mut DbConnection, id: &str) -> Result<bool, ApiError> {
-    let deleted = diesel::delete(photos::table.find(id).filter(photos::attached_at.is_null()))
-        .execute(conn)?;
+    let deleted = conn.transaction(|conn| {
+        let uploader: Option<String> = photos::table
+            .find(id)
+            .filter(photos::attached_at.is_null())
+            .select(photos::uploaded_by)
+            .first(conn)
+            .optional()?;
+        let deleted = diesel::delete(photos::table.find(id).filter(photos::attached_at.is_null()))
+            .execute(conn)?;
+        if let (Some(uploader), 1) = (uploader, deleted) {
+            touch_photo(conn, id, &uploader)?;
+        }
+        Ok::<_, diesel::result::Error>(deleted)
+    })?;
     Ok(deleted > 0)
 }

@@ -148,6 +148,11 @@ pub fn append(conn: &mut DbConnection, event: NewEvent) -> Result<EventRow, ApiE
         .execute(conn)?;
     // Announced in the same transaction: committed together, or not at all.
     crate::notify::outbox::hazard_event(conn, &row)?;
+    let extension_changed = matches!(
+        row.action.as_str(),
+        "request_extension" | "approve_extension" | "deny_extension"
+    );
+    crate::sync::log::touch_hazard(conn, &row.hazard_id, extension_changed)?;
     Ok(row)
 }
 

@@ -45,6 +45,13 @@ pub fn insert(
                 .values(item)
                 .execute(conn)?;
         }
+        // A catalog: everyone's feed carries it.
+        crate::sync::log::touch(
+            conn,
+            crate::sync::log::Entity::Checklist,
+            &checklist.id,
+            &crate::sync::log::Facts::default(),
+        )?;
         Ok(())
     })
 }

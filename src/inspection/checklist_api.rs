@@ -49,7 +49,8 @@ pub struct ChecklistQuery {
     pub sector: Option<String>,
 }
 
-fn view(row: ChecklistRow, items: Vec<ItemRow>) -> ChecklistView {
+/// A checklist as its GET answers it.
+pub fn view(row: ChecklistRow, items: Vec<ItemRow>) -> ChecklistView {
     ChecklistView {
         id: row.id.parse().expect("checklist ids are UUIDs"),
         sector: row.sector_code,

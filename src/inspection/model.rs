@@ -98,6 +98,7 @@ pub fn insert(
                 .values(result)
                 .execute(conn)?;
         }
+        touch_inspection(conn, &inspection.row)?;
         Ok(())
     })
 }
@@ -123,6 +124,19 @@ pub fn find_in_scope(
         .optional()?
         .ok_or(ApiError::NotFound("inspection"))?;
     complete(conn, row)
+}
+
+/// The ones of `ids` in `scope`, complete.
+pub fn in_scope(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    ids: Vec<String>,
+) -> Result<Vec<Inspection>, ApiError> {
+    let rows: Vec<InspectionRow> = scoped(scope)
+        .filter(inspections::id.eq_any(ids))
+        .select(InspectionRow::as_select())
+        .load(conn)?;
+    rows.into_iter().map(|row| complete(conn, row)).collect()
 }
 
 pub fn complete(conn: &mut DbConnection, row: InspectionRow) -> Result<Inspection, ApiError> {
@@ -238,6 +252,7 @@ pub fn update_draft(
                     .execute(conn)?;
             }
         }
+        touch_inspection(conn, current)?;
         // Last, so the shared tally rows are locked for the least time.
         if changes.status.as_deref() == Some("submitted") {
             let at = changes.submitted_at.flatten().unwrap_or(now);
@@ -246,6 +261,16 @@ pub fn update_draft(
         }
         Ok(())
     })
+}
+
+/// Puts the inspection at the end of the sync log.
+fn touch_inspection(
+    conn: &mut DbConnection,
+    row: &InspectionRow,
+) -> Result<(), diesel::result::Error> {
+    use crate::sync::log::{self, Entity, Facts};
+    let facts = Facts::of_enterprise(&row.enterprise_id, &row.region_code, &row.sector_code);
+    log::touch(conn, Entity::Inspection, &row.id, &facts)
 }
 
 /// `inspection.submitted`, in the submission's transaction.

@@ -136,6 +136,8 @@ fn announce(
             data.extend(extra.clone());
         }
         outbox::record(conn, event_type, outbox::subject_of(&current), data)?;
+        // A deadline passing changes what waits for whom (the feed's tasks).
+        crate::sync::log::touch_hazard(conn, &hazard.id, false)?;
         Ok::<_, ApiError>(())
     });
     match sent {

@@ -116,6 +116,7 @@ fn hazard_tasks(
     scope: &Scope,
     kind: TaskKind,
     after: Option<&Cursor>,
+    among: Option<&[String]>,
     limit: i64,
     now: NaiveDateTime,
 ) -> Result<Vec<Task>, ApiError> {
@@ -129,6 +130,9 @@ fn hazard_tasks(
         region: hazards::region_code,
         sector: hazards::sector_code
     );
+    if let Some(ids) = among {
+        query = query.filter(hazards::id.eq_any(ids.to_vec()));
+    }
     let by_deadline = matches!(kind, TaskKind::SubmitRectification | TaskKind::SetListing);
     query = match kind {
         TaskKind::SubmitRectification => query.filter(hazards::status.eq("open")),
@@ -196,6 +200,7 @@ fn extension_tasks(
     conn: &mut DbConnection,
     scope: &Scope,
     after: Option<&Cursor>,
+    among: Option<&[String]>,
     limit: i64,
 ) -> Result<Vec<Task>, ApiError> {
     use extension_requests as er;
@@ -210,6 +215,9 @@ fn extension_tasks(
         sector: hazards::sector_code
     )
     .filter(er::decision.is_null());
+    if let Some(ids) = among {
+        query = query.filter(er::hazard_id.eq_any(ids.to_vec()));
+    }
     if let Some(after) = after {
         query = query.filter(
             er::requested_at.gt(after.at).or(er::requested_at
@@ -257,13 +265,38 @@ fn tasks_of(
     scope: &Scope,
     kind: TaskKind,
     after: Option<&Cursor>,
+    among: Option<&[String]>,
     limit: i64,
     now: NaiveDateTime,
 ) -> Result<Vec<Task>, ApiError> {
     match kind {
-        TaskKind::DecideExtension => extension_tasks(conn, scope, after, limit),
-        _ => hazard_tasks(conn, scope, kind, after, limit, now),
+        TaskKind::DecideExtension => extension_tasks(conn, scope, after, among, limit),
+        _ => hazard_tasks(conn, scope, kind, after, among, limit, now),
     }
+}
+
+/// The caller's tasks on these hazards (the sync feed's `task` entity), any order.
+pub fn on_hazards(
+    conn: &mut DbConnection,
+    caller: &AuthUser,
+    hazard_ids: &[String],
+    now: NaiveDateTime,
+) -> Result<Vec<Task>, ApiError> {
+    let scope = Scope::of(caller);
+    let mut tasks = Vec::new();
+    for &kind in TaskKind::for_role(caller.role) {
+        let limit = hazard_ids.len() as i64 * 4 + 1;
+        tasks.extend(tasks_of(
+            conn,
+            &scope,
+            kind,
+            None,
+            Some(hazard_ids),
+            limit,
+            now,
+        )?);
+    }
+    Ok(tasks)
 }
 
 /// How many of one kind wait, for badges (and the robots' morning digest).
@@ -332,7 +365,7 @@ pub fn page(
     let mut tasks = Vec::new();
     let mut counts = BTreeMap::new();
     for &kind in kinds {
-        tasks.extend(tasks_of(conn, &scope, kind, after, limit + 1, now)?);
+        tasks.extend(tasks_of(conn, &scope, kind, after, None, limit + 1, now)?);
         counts.insert(kind, count_of(conn, &scope, kind, now)?);
     }
     Ok((merge(tasks, limit + 1), counts))

@@ -62,7 +62,7 @@ fn uuid(text: &str) -> uuid::Uuid {
 }
 
 impl TaskView {
-    fn new(task: Task, now: chrono::NaiveDateTime) -> Self {
+    pub fn new(task: Task, now: chrono::NaiveDateTime) -> Self {
         TaskView {
             kind: task.kind,
             hazard_id: uuid(&task.hazard_id),

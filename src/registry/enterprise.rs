@@ -157,10 +157,22 @@ pub fn exists(conn: &mut DbConnection, id: &str) -> Result<bool, ApiError> {
 }
 
 pub fn insert(conn: &mut DbConnection, row: &EnterpriseRow) -> Result<(), ApiError> {
-    diesel::insert_into(enterprises::table)
-        .values(row)
-        .execute(conn)?;
+    conn.transaction(|conn| {
+        diesel::insert_into(enterprises::table)
+            .values(row)
+            .execute(conn)?;
+        touch(conn, row)
+    })?;
     Ok(())
+}
+
+fn facts_of(row: &EnterpriseRow) -> crate::sync::log::Facts {
+    crate::sync::log::Facts::of_enterprise(&row.id, &row.region_code, &row.sector_code)
+}
+
+fn touch(conn: &mut DbConnection, row: &EnterpriseRow) -> Result<(), diesel::result::Error> {
+    use crate::sync::log::{self, Entity};
+    log::touch(conn, Entity::Enterprise, &row.id, &facts_of(row))
 }
 
 /// Applies changes if the row is still at `current.version`; 412 otherwise.
@@ -171,20 +183,28 @@ pub fn update(
 ) -> Result<EnterpriseRow, ApiError> {
     changes.version = Some(current.version + 1);
     changes.updated_at = Some(crate::db::now());
-    let updated = diesel::update(
-        enterprises::table
-            .filter(enterprises::id.eq(&current.id))
-            .filter(enterprises::version.eq(current.version)),
-    )
-    .set(&changes)
-    .execute(conn)?;
-    if updated == 0 {
-        return Err(ApiError::PreconditionFailed(
-            "the enterprise was changed meanwhile; read it again".into(),
-        ));
-    }
-    Ok(enterprises::table
-        .find(&current.id)
-        .select(EnterpriseRow::as_select())
-        .first(conn)?)
+    conn.transaction(|conn| {
+        let updated = diesel::update(
+            enterprises::table
+                .filter(enterprises::id.eq(&current.id))
+                .filter(enterprises::version.eq(current.version)),
+        )
+        .set(&changes)
+        .execute(conn)?;
+        if updated == 0 {
+            return Err(ApiError::PreconditionFailed(
+                "the enterprise was changed meanwhile; read it again".into(),
+            ));
+        }
+        let updated: EnterpriseRow = enterprises::table
+            .find(&current.id)
+            .select(EnterpriseRow::as_select())
+            .first(conn)?;
+        touch(conn, &updated)?;
+        if facts_of(&updated) != facts_of(current) {
+            // Moved: whoever saw it where it was is told to let it go.
+            touch(conn, current)?;
+        }
+        Ok(updated)
+    })
 }

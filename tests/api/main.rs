@@ -23,6 +23,7 @@ mod s3_server;
 mod scheduler;
 mod stats;
 mod supervision;
+mod sync;
 mod tasks;
 mod users;
 mod webhooks;

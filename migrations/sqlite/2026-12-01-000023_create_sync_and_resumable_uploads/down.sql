@@ -1,0 +1,3 @@
+DROP TABLE resumable_upload_parts;
+DROP TABLE resumable_uploads;
+DROP TABLE sync_changes;
