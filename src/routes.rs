@@ -80,7 +80,7 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(upload_api::put_upload)
                 .service(upload_api::complete_upload)
                 .service(
-                    scope::scope("")
+                    scope::scope("/resumable-uploads")
                         .wrap(
                             actix_web::middleware::DefaultHeaders::new()
                                 .add(("Tus-Resumable", resumable::TUS_VERSION)),

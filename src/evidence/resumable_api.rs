@@ -77,7 +77,7 @@ async fn own_upload(
     tag = "photos",
     responses((status = 204, description = "`Tus-Version`, `Tus-Extension`, `Tus-Max-Size`, `Tus-Checksum-Algorithm`")),
 )]
-#[route("/resumable-uploads", method = "OPTIONS")]
+#[route("", method = "OPTIONS")]
 pub async fn discover(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::NoContent()
         .insert_header(("Tus-Version", resumable::TUS_VERSION))
@@ -104,7 +104,7 @@ pub async fn discover(state: web::Data<AppState>) -> HttpResponse {
     ),
     security(("bearer" = []))
 )]
-#[post("/resumable-uploads")]
+#[post("")]
 pub async fn create_upload(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -177,7 +177,7 @@ pub async fn create_upload(
 /// names the photo.
 #[utoipa::path(
     head,
-    path = "/resumable-uploads/{id}",
+    path = "/{id}",
     tag = "photos",
     params(("id" = uuid::Uuid, Path), ("Tus-Resumable" = String, Header, description = "`1.0.0`")),
     responses(
@@ -187,7 +187,7 @@ pub async fn create_upload(
     ),
     security(("bearer" = []))
 )]
-#[route("/resumable-uploads/{id}", method = "HEAD")]
+#[route("/{id}", method = "HEAD")]
 pub async fn upload_offset(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -237,7 +237,7 @@ pub async fn upload_offset(
     ),
     security(("bearer" = []))
 )]
-#[patch("/resumable-uploads/{id}")]
+#[patch("/{id}")]
 pub async fn append_bytes(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -454,7 +454,7 @@ async fn remove_objects(state: &AppState, keys: impl Iterator<Item = String>) {
     ),
     security(("bearer" = []))
 )]
-#[delete("/resumable-uploads/{id}")]
+#[delete("/{id}")]
 pub async fn terminate_upload(
     state: web::Data<AppState>,
     caller: AuthUser,

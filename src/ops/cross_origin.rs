@@ -28,6 +28,12 @@ pub fn policy(origins: &[String]) -> Option<Cors> {
             header::RANGE,
             header::HeaderName::from_static("idempotency-key"),
             header::HeaderName::from_static("x-request-id"),
+            // tus (resumable photo uploads)
+            header::HeaderName::from_static("tus-resumable"),
+            header::HeaderName::from_static("upload-length"),
+            header::HeaderName::from_static("upload-offset"),
+            header::HeaderName::from_static("upload-metadata"),
+            header::HeaderName::from_static("upload-checksum"),
         ])
         .expose_headers([
             header::ETAG,
@@ -36,6 +42,14 @@ pub fn policy(origins: &[String]) -> Option<Cors> {
             header::CONTENT_DISPOSITION,
             header::HeaderName::from_static("x-request-id"),
             header::HeaderName::from_static("idempotency-replayed"),
+            header::HeaderName::from_static("tus-resumable"),
+            header::HeaderName::from_static("tus-version"),
+            header::HeaderName::from_static("tus-extension"),
+            header::HeaderName::from_static("tus-max-size"),
+            header::HeaderName::from_static("upload-offset"),
+            header::HeaderName::from_static("upload-length"),
+            header::HeaderName::from_static("upload-expires"),
+            header::HeaderName::from_static("photo-id"),
         ])
         .max_age(3600);
     for origin in origins {

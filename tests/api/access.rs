@@ -42,6 +42,8 @@ enum Target {
     OutAction,
     /// A direct-upload slot of another user.
     Slot,
+    /// A resumable upload of another user.
+    Resumable,
     /// Webhook endpoints for the supervisors' prefecture and for another province.
     InWebhook,
     OutWebhook,
@@ -52,7 +54,7 @@ enum Target {
 use Target::{
     Checklist, InAction, InDelivery, InEnterprise, InExtension, InHazard, InInspection, InPhoto,
     InWebhook, NoId, OutAction, OutEnterprise, OutExtension, OutHazard, OutInspection, OutPhoto,
-    OutWebhook, Slot, User,
+    OutWebhook, Resumable, Slot, User,
 };
 
 /// (method, path, target, statuses for: anonymous, inspector, enterprise, supervisor, admin).
@@ -66,6 +68,9 @@ const MATRIX: &[(&str, &str, Target, [u16; 5])] = &[
     ("POST",  "/api/v1/auth/logout",             NoId,          [204, 204, 204, 204, 204]),
     ("GET",   "/api/v1/me",                      NoId,          [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/me/tasks",                NoId,          [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/sync",                    NoId,          [401, 200, 200, 200, 200]),
+    ("POST",  "/api/v1/sync/write-checkpoint",   NoId,          [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/sync/pack",               NoId,          [401, 200, 200, 200, 200]),
     ("POST",  "/api/v1/me/password",             NoId,          [401, 204, 204, 204, 204]),
     ("POST",  "/api/v1/users",                   NoId,          [401, 403, 403, 403, 201]),
     ("GET",   "/api/v1/users",                   NoId,          [401, 403, 403, 403, 200]),
@@ -124,6 +129,10 @@ const MATRIX: &[(&str, &str, Target, [u16; 5])] = &[
     ("PUT",   "/api/v1/photo-uploads/{id}/content", Slot,       [403, 403, 403, 403, 403]),
     // Only the one who asked for the slot may complete it.
     ("POST",  "/api/v1/photo-uploads/{id}/complete", Slot,      [401, 404, 404, 404, 404]),
+    ("POST",  "/api/v1/resumable-uploads",       NoId,          [401, 201, 201, 201, 201]),
+    // Only the one who started an upload may add to it or end it.
+    ("PATCH", "/api/v1/resumable-uploads/{id}",  Resumable,     [401, 404, 404, 404, 404]),
+    ("DELETE", "/api/v1/resumable-uploads/{id}", Resumable,     [401, 404, 404, 404, 404]),
     ("POST",  "/api/v1/enforcement-actions",     NoId,          [401, 201, 403, 201, 403]),
     ("GET",   "/api/v1/enforcement-actions",     NoId,          [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/enforcement-actions/{id}", InAction,     [401, 200, 200, 200, 200]),
@@ -237,6 +246,7 @@ fn body_for(method: &str, path: &str, caller: Option<&SignedIn>, world: &World) 
         ("POST", "/api/v1/extensions/{id}/decision") => {
             Some(json!({"approve": true, "note": "同意延期"}))
         }
+        ("POST", "/api/v1/sync/write-checkpoint") => Some(json!({"ids": [uuid::Uuid::new_v4()]})),
         ("POST", "/api/v1/photo-uploads") => Some(json!({
             "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
             "size": 1000, "content_type": "image/jpeg", "purpose": "site",
@@ -275,6 +285,14 @@ async fn call(
     let mut request = TestRequest::default()
         .method(Method::from_bytes(method.as_bytes()).unwrap())
         .uri(&uri);
+    if path.starts_with("/api/v1/resumable-uploads") {
+        request = request
+            .insert_header(("tus-resumable", "1.0.0"))
+            .insert_header(("upload-length", "1000"))
+            .insert_header(("upload-metadata", "purpose c2l0ZQ=="))
+            .insert_header(("upload-offset", "0"))
+            .insert_header(("content-type", "application/offset+octet-stream"));
+    }
     if (method, path) == ("POST", "/api/v1/photos") {
         request =
             crate::photos::upload_request(&crate::photos::phone_jpeg(1), &[("purpose", "site")])
@@ -347,6 +365,11 @@ backend_test!(async fn every_role_gets_the_expected_status_everywhere(app) {
     assert_eq!(slot.status, 201, "{}", slot.json());
     let slot = slot.json()["id"].as_str().unwrap().to_owned();
     let out_action = notice(&far_lead, &outside, 2).await;
+    let resumable = app
+        .send_as(&lead.access, TestRequest::post().uri("/api/v1/resumable-uploads").insert_header(("tus-resumable", "1.0.0")).insert_header(("upload-length", "1000")).insert_header(("upload-metadata", "purpose c2l0ZQ==")))
+        .await;
+    assert_eq!(resumable.status, 201);
+    let resumable = resumable.header("location").unwrap().rsplit('/').next().unwrap().to_owned();
     let (in_inspection, out_inspection) = (id_of(&in_inspection), id_of(&out_inspection));
     let (in_hazard, out_hazard) = (id_of(&in_hazard), id_of(&out_hazard));
     let webhook = |prefix: &str| {
@@ -382,6 +405,7 @@ backend_test!(async fn every_role_gets_the_expected_status_everywhere(app) {
             InAction => &in_action,
             OutAction => &out_action,
             Slot => &slot,
+            Resumable => &resumable,
             InWebhook => &in_webhook,
             OutWebhook => &out_webhook,
             InDelivery => &in_delivery,

@@ -379,6 +379,7 @@ impl TestApp {
     pub async fn second_process(&self) -> TestApp {
         let mut config = Config::for_database(&self.database_url, self.data_dir.clone());
         config.database_pool_size = 2;
+        config.s3 = self.state.config.s3.clone();
         let pool = server::prepare_database(&config).expect("database ready");
         TestApp::from_state(AppState::new(pool, config).unwrap(), None, self.backend).await
     }

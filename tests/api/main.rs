@@ -19,6 +19,7 @@ mod platform;
 mod receiver;
 mod registry;
 mod requests;
+mod resumable_uploads;
 mod s3_server;
 mod scheduler;
 mod stats;
