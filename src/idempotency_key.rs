@@ -255,14 +255,16 @@ pub async fn middleware(
     Ok(ServiceResponse::new(http_request, response))
 }
 
+/// A stored answer: its status (`None` while the first request still runs) and body.
+pub type Outcome = (Option<i32>, Option<String>);
+
 /// What became of the caller's request under `key`: `None` if the server never saw it (or
-/// forgot it after `RETENTION_HOURS`), else the stored status (`None` while it still runs)
-/// and body.
+/// forgot it after `RETENTION_HOURS`).
 pub fn outcome(
     conn: &mut DbConnection,
     user_id: &str,
     key: &str,
-) -> Result<Option<(Option<i32>, Option<String>)>, ApiError> {
+) -> Result<Option<Outcome>, ApiError> {
     Ok(idempotency_keys::table
         .find((user_id, key))
         .select((idempotency_keys::status, idempotency_keys::response_body))

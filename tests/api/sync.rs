@@ -303,7 +303,7 @@ backend_test!(async fn checkpoints_the_server_cannot_serve_are_refused(app) {
     app.get_as(&inspector.access, "/api/v1/sync?checkpoint=not-ours").await.problem(422, "validation_failed");
     app.get_as(&inspector.access, "/api/v1/sync?limit=0").await.problem(422, "validation_failed");
     app.get_as(&inspector.access, "/api/v1/sync?limit=2001").await.problem(422, "validation_failed");
-    app.get(&"/api/v1/sync").await.problem(401, "unauthenticated");
+    app.get("/api/v1/sync").await.problem(401, "unauthenticated");
 
     // A database restored from an older copy is behind the checkpoint.
     {
