@@ -24,12 +24,17 @@ fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// Every request but OPTIONS names the protocol version; another is refused with 412.
+/// Every request but OPTIONS names the protocol version: without it the request is not tus
+/// (400); another version is refused with 412, as the protocol says.
 fn require_tus(req: &HttpRequest) -> Result<(), ApiError> {
-    match header_text(req.headers(), "Tus-Resumable") {
+    match header_text(req.headers(), "Tus-Resumable").map(str::trim) {
         Some(resumable::TUS_VERSION) => Ok(()),
-        _ => Err(ApiError::PreconditionFailed(
-            "send `Tus-Resumable: 1.0.0`; it is the only version served".into(),
+        None | Some("") => Err(ApiError::BadRequest {
+            code: "invalid_header",
+            detail: "send `Tus-Resumable: 1.0.0` with every tus request".into(),
+        }),
+        Some(_) => Err(ApiError::PreconditionFailed(
+            "`Tus-Resumable: 1.0.0` is the only version served".into(),
         )),
     }
 }
@@ -99,7 +104,7 @@ pub async fn discover(state: web::Data<AppState>) -> HttpResponse {
     ),
     responses(
         (status = 201, description = "created; `Location` is where the PATCHes go, `Upload-Expires` when it lapses"),
-        (status = 412, description = "no `Tus-Resumable: 1.0.0`", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "a tus version other than 1.0.0", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "over the photo size limit", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -110,7 +115,6 @@ pub async fn create_upload(
     caller: AuthUser,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    require_tus(&req)?;
     if header_text(req.headers(), "Upload-Defer-Length").is_some() {
         return Err(ApiError::BadRequest {
             code: "invalid_header",
@@ -121,6 +125,7 @@ pub async fn create_upload(
         code: "invalid_header",
         detail: "`Upload-Length` is required".into(),
     })?;
+    require_tus(&req)?;
     if length == 0 {
         return Err(ApiError::validation("Upload-Length", "a photo has bytes"));
     }
@@ -184,6 +189,7 @@ pub async fn create_upload(
         (status = 200, description = "`Upload-Offset`, `Upload-Length`, `Upload-Metadata`, `Upload-Expires`, and `Photo-Id` once complete"),
         (status = 404, description = "no such upload of yours", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "expired", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "a tus version other than 1.0.0", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -195,10 +201,17 @@ pub async fn upload_offset(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     require_tus(&req)?;
-    let mut row = own_upload(&state, &caller, id.into_inner()).await?;
+    let id = id.into_inner();
+    let mut row = own_upload(&state, &caller, id).await?;
     if row.received == row.length && row.photo_id.is_none() {
-        // The PATCH that brought the last byte could not finish (the store was down).
+        // The PATCH that brought the last byte could not finish (the store was down), or is
+        // finishing now on some node while its client, cut off, asks where it stands.
         row.photo_id = finish(&state, &caller, &row).await?;
+        let give_up = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while row.photo_id.is_none() && std::time::Instant::now() < give_up {
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
+            row = own_upload(&state, &caller, id).await?;
+        }
     }
     let mut response = HttpResponse::Ok();
     response
@@ -232,6 +245,7 @@ pub async fn upload_offset(
         (status = 204, description = "stored; `Upload-Offset` is the new offset, and `Photo-Id` names the photo once complete"),
         (status = 409, description = "`Upload-Offset` is not where the upload stands", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "expired", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "a tus version other than 1.0.0", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "past `Upload-Length`, or over the pixel limit", body = Problem, content_type = "application/problem+json"),
         (status = 460, description = "the bytes do not match `Upload-Checksum`", body = Problem, content_type = "application/problem+json"),
     ),
@@ -245,7 +259,6 @@ pub async fn append_bytes(
     id: web::Path<uuid::Uuid>,
     mut payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    require_tus(&req)?;
     let content_type = header_text(req.headers(), "Content-Type").unwrap_or("");
     if !content_type.eq_ignore_ascii_case(OFFSET_STREAM) {
         return Err(ApiError::UnsupportedMediaType(format!(
@@ -259,6 +272,7 @@ pub async fn append_bytes(
     let checksum = header_text(req.headers(), "Upload-Checksum")
         .map(resumable::parse_checksum)
         .transpose()?;
+    require_tus(&req)?;
     let mut row = own_upload(&state, &caller, id.into_inner()).await?;
     if row.photo_id.is_some() || offset != row.received {
         return Err(ApiError::Conflict {
@@ -451,6 +465,7 @@ async fn remove_objects(state: &AppState, keys: impl Iterator<Item = String>) {
     responses(
         (status = 204, description = "removed"),
         (status = 404, description = "no such upload of yours", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "a tus version other than 1.0.0", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

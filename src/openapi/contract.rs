@@ -10,7 +10,7 @@
 //! - a PATCH may collide with a unique value or a concurrent change (409);
 //! - a secured POST takes `Idempotency-Key` (409 while the first is in flight, 422 when the key
 //!   is reused with another body) and says `Idempotency-Replayed` on a replay;
-//! - an operation that answers 412 takes `If-Match`; one that answers 304 takes
+//! - an operation that answers 412 takes `If-Match` (tus's 412 is about its version); one that answers 304 takes
 //!   `If-None-Match`; both say `ETag`, as do the creates of versioned records; a 201 says
 //!   `Location`;
 //! - bodies that are bytes (photos, the XLSX ledger, the direct-upload PUT) are
@@ -110,6 +110,8 @@ pub fn complete(document: &mut OpenApi) {
             ("POST", &mut item.post),
             ("DELETE", &mut item.delete),
             ("PATCH", &mut item.patch),
+            ("HEAD", &mut item.head),
+            ("OPTIONS", &mut item.options),
         ];
         for (method, operation) in methods {
             if let Some(operation) = operation {
@@ -167,7 +169,11 @@ still being answered, 409. At most 255 characters.",
         );
     }
     let answers = |status: &str| operation.responses.responses.contains_key(status);
-    let conditional_write = answers("412");
+    // tus answers 412 for another protocol version, not for a stale record.
+    let speaks_tus = parameters
+        .iter()
+        .any(|p| matches!(p, RefOr::T(p) if p.name == "Tus-Resumable"));
+    let conditional_write = answers("412") && !speaks_tus;
     let conditional_read = answers("304");
     if conditional_write {
         add_parameter(

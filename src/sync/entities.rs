@@ -156,8 +156,8 @@ fn hazards_with_photos(
         .collect()
 }
 
-/// The caller's tasks on these hazards, by hazard: (the hazard's version, the tasks as
-/// `/me/tasks` lists them).
+/// The caller's tasks on these hazards, by hazard: (the hazard's version,
+/// `{hazard_id, tasks}` with the tasks as `/me/tasks` lists them).
 pub fn tasks(
     conn: &mut DbConnection,
     caller: &AuthUser,
@@ -187,7 +187,7 @@ pub fn tasks(
         .into_iter()
         .map(|(id, tasks)| {
             let version = versions.get(&id).copied().unwrap_or(0);
-            let data = serde_json::to_value(tasks).map_err(ApiError::internal)?;
+            let data = serde_json::json!({ "hazard_id": id, "tasks": tasks });
             Ok((id, (version, data)))
         })
         .collect()

@@ -78,8 +78,8 @@ pub struct Change {
     pub id: String,
     /// The entity's own version where it has one (`ETag` of its GET), else absent.
     pub version: Option<i64>,
-    /// For `put`: the entity as its GET answers it (`task`: the caller's tasks on the
-    /// hazard, as `/me/tasks` lists them). Absent for `remove`.
+    /// For `put`: the entity as its GET answers it (`task`: `{hazard_id, tasks}`, the
+    /// caller's tasks on the hazard as `/me/tasks` lists them). Absent for `remove`.
     #[schema(value_type = Option<Object>)]
     pub data: Option<Value>,
 }

@@ -185,7 +185,7 @@ backend_test!(async fn a_phone_holds_exactly_the_servers_view(app) {
     assert_eq!(hazard["photos"][0]["id"], proof.as_str());
     assert_eq!(hazard["photos"][0]["purpose"], "rectification");
     let task = &view[&("task".to_owned(), ours[0].clone())];
-    assert_eq!(task[0]["kind"], "verify");
+    assert_eq!(task["tasks"][0]["kind"], "verify");
     assert_eq!(changes[0]["version"], hazard["version"]);
 
     // Offline, the inspector re-checks: the write lands, the next sync carries it, and the
