@@ -109,11 +109,11 @@ pub const SECTORS: [&str; 20] = [
     "hazardous_waste",
 ];
 
-fn ts(t: NaiveDateTime) -> String {
+pub fn ts(t: NaiveDateTime) -> String {
     format!("'{}'", t.format("%Y-%m-%d %H:%M:%S%.6f"))
 }
 
-fn text(s: &str) -> String {
+pub fn text(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
@@ -122,7 +122,7 @@ fn opt_ts(t: Option<NaiveDateTime>) -> String {
 }
 
 /// Collects VALUES rows and writes them `ROWS` at a time.
-struct Inserter<'a> {
+pub struct Inserter<'a> {
     conn: &'a mut DbConnection,
     head: String,
     /// Appended to each statement, e.g. an ON CONFLICT clause.
@@ -134,7 +134,7 @@ struct Inserter<'a> {
 const ROWS: usize = 1000;
 
 impl<'a> Inserter<'a> {
-    fn new(conn: &'a mut DbConnection, table: &str, columns: &str) -> Self {
+    pub fn new(conn: &'a mut DbConnection, table: &str, columns: &str) -> Self {
         Inserter {
             conn,
             head: format!("INSERT INTO {table} ({columns}) VALUES "),
@@ -143,7 +143,7 @@ impl<'a> Inserter<'a> {
             written: 0,
         }
     }
-    fn push(&mut self, values: String) {
+    pub fn push(&mut self, values: String) {
         self.rows.push(values);
         if self.rows.len() == ROWS {
             self.flush();
@@ -160,7 +160,7 @@ impl<'a> Inserter<'a> {
         self.written += self.rows.len();
         self.rows.clear();
     }
-    fn finish(mut self) -> usize {
+    pub fn finish(mut self) -> usize {
         self.flush();
         self.written
     }
