@@ -9,7 +9,10 @@
 //! so neither the generator nor the measurements can rot.
 
 #[path = "bureau/generate.rs"]
-#[expect(dead_code, reason = "the province generator is shared; this uses its tools")]
+#[expect(
+    dead_code,
+    reason = "the province generator is shared; this uses its tools"
+)]
 mod generate;
 
 use std::io::Read;
@@ -96,7 +99,13 @@ fn generate_county(conn: &mut DbConnection, sizes: &Sizes, reporter: &str) -> Ve
     for hazard in &hazards {
         for _ in 0..sizes.photos_per_hazard {
             let id = dice.uuid();
-            let sha = format!("{:016x}{:016x}{:016x}{:016x}", dice.next(), dice.next(), dice.next(), dice.next());
+            let sha = format!(
+                "{:016x}{:016x}{:016x}{:016x}",
+                dice.next(),
+                dice.next(),
+                dice.next(),
+                dice.next()
+            );
             photo_rows.push(format!(
                 "({}, '{sha}', 'originals/{sha}', 'thumbnails/{sha}.jpg', 'image/jpeg', 3400000, 4032, 3024, 'hazard', {t}, 25.85, 115.02, 6, 'HUAWEI', 'P60', {t}, 25.85, 115.02, {uploader}, {t}, {t})",
                 text(&id), uploader = text(reporter), t = ts(now)
@@ -115,7 +124,9 @@ fn generate_county(conn: &mut DbConnection, sizes: &Sizes, reporter: &str) -> Ve
         "INSERT INTO sync_changes (entity, entity_id, enterprise_id, region_code, sector_code, owner_id, changed_at) SELECT 'enterprise', id, id, region_code, sector_code, '', updated_at FROM enterprises",
         "INSERT INTO sync_changes (entity, entity_id, enterprise_id, region_code, sector_code, owner_id, changed_at) SELECT 'hazard', id, enterprise_id, region_code, sector_code, '', updated_at FROM hazards",
     ] {
-        diesel::sql_query(sql).execute(conn).expect("the log filled");
+        diesel::sql_query(sql)
+            .execute(conn)
+            .expect("the log filled");
     }
     hazards
 }
@@ -152,7 +163,11 @@ where
         .to_request();
     let started = Instant::now();
     let response = test::call_service(service, request).await;
-    assert!(response.status().is_success(), "{path}: {}", response.status());
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
     let gzipped = response
         .headers()
         .get("content-encoding")

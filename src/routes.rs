@@ -83,7 +83,8 @@ pub fn configure(config: &mut ServiceConfig) {
                     scope::scope("/resumable-uploads")
                         .wrap(
                             actix_web::middleware::DefaultHeaders::new()
-                                .add(("Tus-Resumable", resumable::TUS_VERSION)),
+                                .add(("Tus-Resumable", resumable::TUS_VERSION))
+                                .add(("Tus-Version", resumable::TUS_VERSION)),
                         )
                         .service(resumable_api::discover)
                         .service(resumable_api::create_upload)

@@ -434,6 +434,7 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         finishing_since -> Nullable<Timestamp>,
+        finishing_token -> Nullable<Text>,
         photo_id -> Nullable<Text>,
     }
 }

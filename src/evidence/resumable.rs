@@ -42,8 +42,9 @@ pub struct ResumableRow {
     pub declared_longitude: Option<f64>,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
-    /// When a node began turning the parts into a photo; see `claim_finish`.
+    /// When a node began turning the parts into a photo, and its claim; see `claim_finish`.
     pub finishing_since: Option<NaiveDateTime>,
+    pub finishing_token: Option<String>,
     pub photo_id: Option<String>,
 }
 
@@ -168,15 +169,16 @@ pub fn find_own(conn: &mut DbConnection, id: &str, user: &str) -> Result<Resumab
         .ok_or(ApiError::NotFound("upload"))
 }
 
-/// Records a part written at `start`, if the upload still stands there; `false` when another
-/// PATCH moved it meanwhile (the caller removes its object).
-pub fn record_part(
+/// Records parts written from `start` on (each `(size, key)`, consecutive), if the upload
+/// still stands at `start`; `false` when another PATCH moved it meanwhile (the caller removes
+/// its objects).
+pub fn record_parts(
     conn: &mut DbConnection,
     id: &str,
     start: i64,
-    size: i64,
-    key: &str,
+    parts: &[(i64, String)],
 ) -> Result<bool, ApiError> {
+    let total: i64 = parts.iter().map(|(size, _)| size).sum();
     conn.transaction(|conn| {
         let moved = diesel::update(
             resumable_uploads::table
@@ -185,19 +187,23 @@ pub fn record_part(
                 .filter(resumable_uploads::photo_id.is_null())
                 .filter(resumable_uploads::finishing_since.is_null()),
         )
-        .set(resumable_uploads::received.eq(start + size))
+        .set(resumable_uploads::received.eq(start + total))
         .execute(conn)?;
         if moved == 0 {
             return Ok(false);
         }
-        diesel::insert_into(resumable_upload_parts::table)
-            .values((
-                resumable_upload_parts::upload_id.eq(id),
-                resumable_upload_parts::start_offset.eq(start),
-                resumable_upload_parts::size.eq(size),
-                resumable_upload_parts::object_key.eq(key),
-            ))
-            .execute(conn)?;
+        let mut at = start;
+        for (size, key) in parts {
+            diesel::insert_into(resumable_upload_parts::table)
+                .values((
+                    resumable_upload_parts::upload_id.eq(id),
+                    resumable_upload_parts::start_offset.eq(at),
+                    resumable_upload_parts::size.eq(size),
+                    resumable_upload_parts::object_key.eq(key),
+                ))
+                .execute(conn)?;
+            at += size;
+        }
         Ok(true)
     })
 }
@@ -210,11 +216,12 @@ pub fn parts(conn: &mut DbConnection, id: &str) -> Result<Vec<PartRow>, ApiError
         .load(conn)?)
 }
 
-/// Takes the complete upload for turning into a photo; `false` when it is not complete, is
-/// done, or another node holds it (for less than `lease_seconds`).
+/// Takes the complete upload for turning into a photo under `token`; `false` when it is not
+/// complete, is done, or another node holds it (for less than `lease_seconds`).
 pub fn claim_finish(
     conn: &mut DbConnection,
     id: &str,
+    token: &str,
     now: NaiveDateTime,
     lease_seconds: i64,
 ) -> Result<bool, ApiError> {
@@ -230,33 +237,59 @@ pub fn claim_finish(
                     .or(resumable_uploads::finishing_since.lt(stale)),
             ),
     )
-    .set(resumable_uploads::finishing_since.eq(now))
+    .set((
+        resumable_uploads::finishing_since.eq(now),
+        resumable_uploads::finishing_token.eq(token),
+    ))
     .execute(conn)?;
     Ok(taken == 1)
 }
 
-/// The photo is made: the upload names it from now on, and its parts are gone.
-pub fn finish(conn: &mut DbConnection, id: &str, photo_id: &str) -> Result<(), ApiError> {
+/// The photo is made: the upload names it from now on, and its parts are gone. `false` when
+/// the claim `token` lapsed and another node took over (the photo made here is then left
+/// unattached, for the cleanup).
+pub fn finish(
+    conn: &mut DbConnection,
+    id: &str,
+    token: &str,
+    photo_id: &str,
+) -> Result<bool, ApiError> {
     conn.transaction(|conn| {
-        diesel::update(resumable_uploads::table.find(id))
-            .set((
-                resumable_uploads::photo_id.eq(photo_id),
-                resumable_uploads::finishing_since.eq(None::<NaiveDateTime>),
-            ))
-            .execute(conn)?;
+        let done = diesel::update(
+            resumable_uploads::table
+                .find(id)
+                .filter(resumable_uploads::finishing_token.eq(token))
+                .filter(resumable_uploads::photo_id.is_null()),
+        )
+        .set((
+            resumable_uploads::photo_id.eq(photo_id),
+            resumable_uploads::finishing_since.eq(None::<NaiveDateTime>),
+            resumable_uploads::finishing_token.eq(None::<String>),
+        ))
+        .execute(conn)?;
+        if done == 0 {
+            return Ok(false);
+        }
         diesel::delete(
             resumable_upload_parts::table.filter(resumable_upload_parts::upload_id.eq(id)),
         )
         .execute(conn)?;
-        Ok(())
+        Ok(true)
     })
 }
 
-/// Lets another attempt finish it (the store was down).
-pub fn release(conn: &mut DbConnection, id: &str) -> Result<(), ApiError> {
-    diesel::update(resumable_uploads::table.find(id))
-        .set(resumable_uploads::finishing_since.eq(None::<NaiveDateTime>))
-        .execute(conn)?;
+/// Lets another attempt finish it (the store was down), if the claim is still `token`'s.
+pub fn release(conn: &mut DbConnection, id: &str, token: &str) -> Result<(), ApiError> {
+    diesel::update(
+        resumable_uploads::table
+            .find(id)
+            .filter(resumable_uploads::finishing_token.eq(token)),
+    )
+    .set((
+        resumable_uploads::finishing_since.eq(None::<NaiveDateTime>),
+        resumable_uploads::finishing_token.eq(None::<String>),
+    ))
+    .execute(conn)?;
     Ok(())
 }
 

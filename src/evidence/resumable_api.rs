@@ -164,6 +164,7 @@ pub async fn create_upload(
         created_at: now,
         expires_at: now + chrono::Duration::hours(resumable::VALID_HOURS),
         finishing_since: None,
+        finishing_token: None,
         photo_id: None,
     };
     let stored = row.clone();
@@ -206,12 +207,7 @@ pub async fn upload_offset(
     if row.received == row.length && row.photo_id.is_none() {
         // The PATCH that brought the last byte could not finish (the store was down), or is
         // finishing now on some node while its client, cut off, asks where it stands.
-        row.photo_id = finish(&state, &caller, &row).await?;
-        let give_up = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while row.photo_id.is_none() && std::time::Instant::now() < give_up {
-            actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
-            row = own_upload(&state, &caller, id).await?;
-        }
+        row.photo_id = Some(photo_of_complete(&state, &caller, &row).await?);
     }
     let mut response = HttpResponse::Ok();
     response
@@ -287,47 +283,73 @@ pub async fn append_bytes(
     let room = (row.length - row.received) as usize;
     let mut pending = BytesMut::new();
     let mut whole = Sha256::new();
+    // With a checksum, parts are written as they come but recorded only once the whole
+    // request matches it; memory holds one part at most either way.
+    let mut staged: Vec<(i64, String)> = Vec::new();
     let mut read_error = None;
-    while let Some(chunk) = payload.next().await {
-        let chunk = match chunk {
-            Ok(chunk) => chunk,
-            Err(error) => {
-                read_error = Some(error);
-                break;
+    let outcome: Result<(), ApiError> = async {
+        while let Some(chunk) = payload.next().await {
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(error) => {
+                    read_error = Some(error);
+                    break;
+                }
+            };
+            let staged_bytes: i64 = staged.iter().map(|(size, _)| size).sum();
+            let taken = (row.received - offset + staged_bytes) as usize + pending.len();
+            if taken + chunk.len() > room {
+                return Err(ApiError::PayloadTooLarge(format!(
+                    "the upload is {} bytes long; this PATCH goes past its end",
+                    row.length
+                )));
             }
-        };
-        let taken = (row.received - offset) as usize + pending.len();
-        if taken + chunk.len() > room {
-            return Err(ApiError::PayloadTooLarge(format!(
-                "the upload is {} bytes long; this PATCH goes past its end",
-                row.length
-            )));
+            if checksum.is_some() {
+                whole.update(&chunk);
+            }
+            pending.extend_from_slice(&chunk);
+            if pending.len() >= resumable::PART_BYTES {
+                let part = pending.split().freeze();
+                if checksum.is_some() {
+                    staged.push(write_part(&state, &row, staged_bytes, part).await?);
+                } else {
+                    let written = write_part(&state, &row, 0, part).await?;
+                    store_parts(&state, &mut row, vec![written]).await?;
+                }
+            }
         }
-        if checksum.is_some() {
-            whole.update(&chunk);
-        }
-        pending.extend_from_slice(&chunk);
-        if checksum.is_none() && pending.len() >= resumable::PART_BYTES {
-            let part = pending.split().freeze();
-            store_part(&state, &mut row, part).await?;
-        }
+        Ok(())
+    }
+    .await;
+    if let Err(error) = outcome {
+        remove_objects(&state, staged.into_iter().map(|(_, key)| key)).await;
+        return Err(error);
     }
     if let Some(expected) = checksum {
-        if read_error.is_some() {
-            // Unverifiable: keep nothing of it.
-            return Err(ApiError::BadRequest {
-                code: "incomplete_body",
-                detail: "the connection broke before the bytes were all in".into(),
+        let complete = read_error.is_none();
+        if !complete || whole.finalize().as_slice() != expected {
+            // Unverifiable or wrong: keep nothing of it.
+            remove_objects(&state, staged.into_iter().map(|(_, key)| key)).await;
+            return Err(if complete {
+                ApiError::ChecksumMismatch(
+                    "the bytes do not match Upload-Checksum; nothing of them was kept".into(),
+                )
+            } else {
+                ApiError::BadRequest {
+                    code: "incomplete_body",
+                    detail: "the connection broke before the bytes were all in".into(),
+                }
             });
         }
-        if whole.finalize().as_slice() != expected {
-            return Err(ApiError::ChecksumMismatch(
-                "the bytes do not match Upload-Checksum; nothing of them was kept".into(),
-            ));
+        if !pending.is_empty() {
+            let staged_bytes: i64 = staged.iter().map(|(size, _)| size).sum();
+            staged.push(write_part(&state, &row, staged_bytes, pending.split().freeze()).await?);
         }
-    }
-    if !pending.is_empty() {
-        store_part(&state, &mut row, pending.freeze()).await?;
+        store_parts(&state, &mut row, staged).await?;
+    } else if !pending.is_empty() {
+        let part = pending.split().freeze();
+        let written = write_part(&state, &row, 0, part).await?;
+        store_parts(&state, &mut row, vec![written]).await?;
     }
     if let Some(error) = read_error {
         return Err(ApiError::BadRequest {
@@ -339,40 +361,52 @@ pub async fn append_bytes(
     response
         .insert_header(("Upload-Offset", row.received.to_string()))
         .insert_header(("Upload-Expires", expires(&row)));
-    if row.received == row.length
-        && let Some(photo) = finish(&state, &caller, &row).await?
-    {
+    if row.received == row.length {
+        let photo = photo_of_complete(&state, &caller, &row).await?;
         response.insert_header((PHOTO_ID, photo));
     }
     Ok(response.finish())
 }
 
-/// Writes one part and records it; 409 if another PATCH moved the upload meanwhile.
-async fn store_part(
+/// Writes a part's bytes `ahead` bytes past where the upload stands; returns (size, key).
+async fn write_part(
     state: &AppState,
-    row: &mut ResumableRow,
+    row: &ResumableRow,
+    ahead: i64,
     bytes: Bytes,
-) -> Result<(), ApiError> {
-    let key = resumable::part_key(&row.id, row.received);
+) -> Result<(i64, String), ApiError> {
+    let key = resumable::part_key(&row.id, row.received + ahead);
     let size = bytes.len() as i64;
     state
         .store
         .put_new(&key, bytes, "application/octet-stream")
         .await?;
-    let (id, start, stored_key) = (row.id.clone(), row.received, key.clone());
+    Ok((size, key))
+}
+
+/// Records written parts at the upload's offset; 409 (and the objects removed) if another
+/// PATCH moved the upload meanwhile.
+async fn store_parts(
+    state: &AppState,
+    row: &mut ResumableRow,
+    parts: Vec<(i64, String)>,
+) -> Result<(), ApiError> {
+    if parts.is_empty() {
+        return Ok(());
+    }
+    let total: i64 = parts.iter().map(|(size, _)| size).sum();
+    let (id, start, recorded_parts) = (row.id.clone(), row.received, parts.clone());
     let recorded = db::run(&state.pool, move |conn| {
-        resumable::record_part(conn, &id, start, size, &stored_key)
+        resumable::record_parts(conn, &id, start, &recorded_parts)
     })
     .await;
     match recorded {
         Ok(true) => {
-            row.received += size;
+            row.received += total;
             Ok(())
         }
         other => {
-            if let Err(error) = state.store.delete(&key).await {
-                tracing::warn!(%key, %error, "could not remove an unrecorded upload part");
-            }
+            remove_objects(state, parts.into_iter().map(|(_, key)| key)).await;
             other?;
             Err(ApiError::Conflict {
                 code: "offset_mismatch",
@@ -382,62 +416,85 @@ async fn store_part(
     }
 }
 
+/// The photo of a complete upload: made here, or by the node already at it (waited for). 503
+/// while it is still being made after a while, so the client asks again rather than taking a
+/// complete upload without its photo.
+async fn photo_of_complete(
+    state: &AppState,
+    caller: &AuthUser,
+    row: &ResumableRow,
+) -> Result<String, ApiError> {
+    if let Some(photo) = finish(state, caller, row).await? {
+        return Ok(photo);
+    }
+    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let id: uuid::Uuid = row.id.parse().map_err(ApiError::internal)?;
+    while std::time::Instant::now() < give_up {
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
+        let current = own_upload(state, caller, id).await?;
+        if let Some(photo) = current.photo_id {
+            return Ok(photo);
+        }
+        if current.finishing_since.is_none()
+            && let Some(photo) = finish(state, caller, &current).await?
+        {
+            return Ok(photo);
+        }
+    }
+    Err(ApiError::Unavailable(
+        "the photo is still being made from this upload; ask again shortly".into(),
+    ))
+}
+
 /// Turns a complete upload into a photo, once across all nodes: `None` if another node is at
-/// it. A photo refused by the checks ends the upload (its error is the answer).
+/// it. The parts are joined in a temporary file, read into memory only at ingest's turn for
+/// the image semaphore. A photo refused by the checks ends the upload (its error is the answer).
 async fn finish(
     state: &AppState,
     caller: &AuthUser,
     row: &ResumableRow,
 ) -> Result<Option<String>, ApiError> {
-    let id = row.id.clone();
+    let token = uuid::Uuid::new_v4().to_string();
+    let (id, claim) = (row.id.clone(), token.clone());
     let now = db::now();
     let claimed = db::run(&state.pool, move |conn| {
-        resumable::claim_finish(conn, &id, now, FINISH_LEASE_SECONDS)
+        resumable::claim_finish(conn, &id, &claim, now, FINISH_LEASE_SECONDS)
     })
     .await?;
     if !claimed {
         return Ok(None);
     }
+    let release = |token: String| {
+        let id = row.id.clone();
+        db::run(&state.pool, move |conn| {
+            resumable::release(conn, &id, &token)
+        })
+    };
     let id = row.id.clone();
     let parts = db::run(&state.pool, move |conn| resumable::parts(conn, &id)).await?;
-    let mut bytes = BytesMut::with_capacity(row.length as usize);
-    let mut read = Ok(());
-    for part in &parts {
-        if part.start_offset != bytes.len() as i64 {
-            read = Err(ApiError::internal(format!(
-                "upload {} has a gap at {}",
-                row.id,
-                bytes.len()
-            )));
-            break;
+    let upload = match join_parts(state, row, &parts).await {
+        Ok(upload) => upload,
+        Err(error) => {
+            release(token).await?;
+            return Err(error);
         }
-        match state.store.get(&part.object_key).await {
-            Ok(part) => bytes.extend_from_slice(&part),
-            Err(error) => {
-                read = Err(error.into());
-                break;
-            }
-        }
-    }
-    if let Err(error) = read {
-        let id = row.id.clone();
-        db::run(&state.pool, move |conn| resumable::release(conn, &id)).await?;
-        return Err(error);
-    }
-    let upload = Upload::Bytes(bytes.freeze());
+    };
     match ingest::ingest(state, caller.id, &row.purpose, row.declared(), upload).await {
         Ok(photo) => {
-            let (id, photo_id) = (row.id.clone(), photo.id.clone());
-            db::run(&state.pool, move |conn| {
-                resumable::finish(conn, &id, &photo_id)
+            let (id, photo_id, claim) = (row.id.clone(), photo.id.clone(), token.clone());
+            let kept = db::run(&state.pool, move |conn| {
+                resumable::finish(conn, &id, &claim, &photo_id)
             })
             .await?;
+            if !kept {
+                // Our claim lapsed and another node finished it: its photo is the one.
+                return Ok(None);
+            }
             remove_objects(state, parts.into_iter().map(|p| p.object_key)).await;
             Ok(Some(photo.id))
         }
         Err(ApiError::Unavailable(detail)) => {
-            let id = row.id.clone();
-            db::run(&state.pool, move |conn| resumable::release(conn, &id)).await?;
+            release(token).await?;
             Err(ApiError::Unavailable(detail))
         }
         Err(refused) => {
@@ -447,6 +504,44 @@ async fn finish(
             Err(refused)
         }
     }
+}
+
+/// The parts, in order, joined in an anonymous temporary file.
+async fn join_parts(
+    state: &AppState,
+    row: &ResumableRow,
+    parts: &[resumable::PartRow],
+) -> Result<Upload, ApiError> {
+    use tokio::io::AsyncWriteExt;
+    let io = |e: std::io::Error| ApiError::internal(format!("joining upload parts: {e}"));
+    let file = web::block(tempfile::tempfile)
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(io)?;
+    let mut file = tokio::fs::File::from_std(file);
+    let mut len: i64 = 0;
+    for part in parts {
+        if part.start_offset != len {
+            return Err(ApiError::internal(format!(
+                "upload {} has a gap at {len}",
+                row.id
+            )));
+        }
+        let bytes = state.store.get(&part.object_key).await?;
+        file.write_all(&bytes).await.map_err(io)?;
+        len += bytes.len() as i64;
+    }
+    if len != row.length {
+        return Err(ApiError::internal(format!(
+            "upload {} joined {len} of {} bytes",
+            row.id, row.length
+        )));
+    }
+    file.flush().await.map_err(io)?;
+    Ok(Upload::Spooled {
+        file,
+        len: len as usize,
+    })
 }
 
 async fn remove_objects(state: &AppState, keys: impl Iterator<Item = String>) {

@@ -205,6 +205,16 @@ pub fn update(
             // Moved: whoever saw it where it was is told to let it go.
             touch(conn, current)?;
         }
+        if updated.name != current.name {
+            // Its hazards' tasks carry the name.
+            let hazard_ids: Vec<String> = crate::db::schema::hazards::table
+                .filter(crate::db::schema::hazards::enterprise_id.eq(&current.id))
+                .select(crate::db::schema::hazards::id)
+                .load(conn)?;
+            for hazard_id in hazard_ids {
+                crate::sync::log::touch_hazard(conn, &hazard_id, false)?;
+            }
+        }
         Ok(updated)
     })
 }

@@ -37,7 +37,9 @@ pub struct SyncPage {
     pub changes: Vec<Change>,
     /// Send it back for the next page; keep it once `has_more` is false.
     pub checkpoint: String,
-    /// Read again at once while true; false means the app now holds the server's view.
+    /// Read again while true (after `Retry-After` seconds when it is sent, as when the page is
+    /// empty because an older transaction is still open); false means the app now holds the
+    /// server's view.
     pub has_more: bool,
 }
 
@@ -77,20 +79,24 @@ pub async fn sync_feed(
     let me = caller.id.to_string();
     let checkpoint = match &query.checkpoint {
         Some(text) => Checkpoint::open(text, &secret, &me)?,
-        None => Checkpoint::start(&me, Scope::of(&caller)),
+        None => Checkpoint::start(&me, caller.role, Scope::of(&caller)),
     };
     let now = db::now();
     let page = db::run(&state.pool, move |conn| {
         feed::page(conn, &caller, checkpoint, limit, now)
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(SyncPage {
-            changes: page.changes,
-            checkpoint: page.checkpoint.seal(&secret),
-            has_more: page.has_more,
-        }))
+    let mut response = HttpResponse::Ok();
+    response.insert_header((header::CACHE_CONTROL, "no-store"));
+    if page.has_more && page.changes.is_empty() {
+        // Held behind an older transaction still open: come back in a moment, not at once.
+        response.insert_header((header::RETRY_AFTER, "1"));
+    }
+    Ok(response.json(SyncPage {
+        changes: page.changes,
+        checkpoint: page.checkpoint.seal(&secret),
+        has_more: page.has_more,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -173,6 +179,7 @@ pub async fn write_checkpoint(
         }
     }
     let writes = db::run(&state.pool, move |conn| {
+        let caller = caller;
         let mut writes = Vec::new();
         let mut by_id: Vec<(Option<String>, uuid::Uuid)> =
             body.ids.iter().map(|id| (None, *id)).collect();
@@ -202,7 +209,8 @@ pub async fn write_checkpoint(
             }
         }
         let ids: Vec<String> = by_id.iter().map(|(_, id)| id.to_string()).collect();
-        let latest = log::latest_keys(conn, &ids)?;
+        let scope = Scope::of(&caller);
+        let latest = log::latest_keys(conn, &ids, || feed::relevant(&scope, &me))?;
         for (key, id) in by_id {
             let state = match (latest.get(&id.to_string()), received) {
                 (None, _) => WriteState::Unknown,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use super::log::Key;
+use crate::auth::Role;
 use crate::auth::scope::Scope;
 use crate::error::ApiError;
 
@@ -23,6 +24,9 @@ pub struct Checkpoint {
     /// Whose view it is.
     #[serde(rename = "u")]
     pub user: String,
+    /// The role the app's copy follows (its tasks depend on it).
+    #[serde(rename = "o")]
+    pub role: Role,
     /// The scope the app's copy follows.
     #[serde(rename = "s")]
     pub scope: Scope,
@@ -35,6 +39,12 @@ pub struct Checkpoint {
     /// The rows already read, walked again after a scope change.
     #[serde(rename = "r", default, skip_serializing_if = "Option::is_none")]
     pub rescan: Option<Rescan>,
+    /// The first pass is running: the app holds nothing but what it sent.
+    #[serde(rename = "n", default)]
+    pub fresh: bool,
+    /// In the first pass, the log's end when it began: the app never held what lies before.
+    #[serde(rename = "x", default, skip_serializing_if = "Option::is_none")]
+    pub fresh_until: Option<Key>,
 }
 
 /// A walk over the log already read: after `after`, up to `upto`.
@@ -55,15 +65,26 @@ fn must_refetch(detail: &str) -> ApiError {
 
 impl Checkpoint {
     /// The start of a first pass: nothing read yet.
-    pub fn start(user: &str, scope: Scope) -> Checkpoint {
+    pub fn start(user: &str, role: Role, scope: Scope) -> Checkpoint {
         Checkpoint {
             format: FORMAT,
             user: user.to_owned(),
+            role,
             scope,
             cursor: (0, 0),
             previous: None,
             rescan: None,
+            fresh: true,
+            fresh_until: None,
         }
+    }
+
+    /// Another role waits for other tasks: the app's copy of them cannot be patched up.
+    pub fn follow_role(&self, now: Role) -> Result<(), ApiError> {
+        if self.role != now {
+            return Err(must_refetch("your role changed"));
+        }
+        Ok(())
     }
 
     /// Takes a change of the caller's scope into the pass: what left and what came in are
@@ -156,7 +177,7 @@ mod tests {
 
     #[test]
     fn a_sealed_checkpoint_opens_only_for_its_user_and_key() {
-        let mut checkpoint = Checkpoint::start("u1", area("360704"));
+        let mut checkpoint = Checkpoint::start("u1", Role::Inspector, area("360704"));
         checkpoint.cursor = (812, 40);
         let text = checkpoint.seal(b"secret");
         assert_eq!(
@@ -179,7 +200,7 @@ mod tests {
 
     #[test]
     fn a_forged_scope_breaks_the_seal() {
-        let text = Checkpoint::start("u1", area("360704")).seal(b"secret");
+        let text = Checkpoint::start("u1", Role::Inspector, area("360704")).seal(b"secret");
         let (body, tag) = text.split_once('.').unwrap();
         let json = String::from_utf8(URL_SAFE_NO_PAD.decode(body).unwrap()).unwrap();
         let forged = json.replace(
@@ -194,7 +215,7 @@ mod tests {
 
     #[test]
     fn a_scope_change_walks_the_read_rows_again_once() {
-        let mut checkpoint = Checkpoint::start("u1", area("360704"));
+        let mut checkpoint = Checkpoint::start("u1", Role::Inspector, area("360704"));
         checkpoint.cursor = (0, 90);
         checkpoint.follow_scope(&area("360704")).unwrap();
         assert_eq!(checkpoint.rescan, None);
@@ -212,8 +233,16 @@ mod tests {
     }
 
     #[test]
+    fn another_role_cannot_be_followed() {
+        let checkpoint = Checkpoint::start("u1", Role::Inspector, area("360704"));
+        assert!(checkpoint.follow_role(Role::Inspector).is_ok());
+        let error = checkpoint.follow_role(Role::Supervisor).unwrap_err();
+        assert_eq!(error.code(), "must_refetch");
+    }
+
+    #[test]
     fn a_cursor_beyond_the_log_cannot_be_served() {
-        let mut checkpoint = Checkpoint::start("u1", Scope::All);
+        let mut checkpoint = Checkpoint::start("u1", Role::Admin, Scope::All);
         assert!(checkpoint.check_reachable(None).is_ok());
         checkpoint.cursor = (5, 12);
         assert!(checkpoint.check_reachable(Some((5, 12))).is_ok());

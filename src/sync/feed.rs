@@ -109,22 +109,30 @@ pub fn page(
     let me = caller.id.to_string();
     let scope = Scope::of(caller);
     checkpoint.check_reachable(log::last_key(conn)?)?;
+    checkpoint.follow_role(caller.role)?;
     checkpoint.follow_scope(&scope)?;
     let horizon = log::settled_horizon(conn)?;
-    let previous = checkpoint.previous.clone();
-    let both = |scope: &Scope| match &previous {
-        Some(old) => either(relevant(scope, &me), relevant(old, &me)),
-        None => relevant(scope, &me),
+    if checkpoint.fresh && checkpoint.fresh_until.is_none() {
+        // What a first pass reads up to here, the app has never held: no removes for it.
+        checkpoint.fresh_until = Some(log::last_settled_key(conn, horizon)?);
+    }
+    let never_held = checkpoint.fresh_until;
+    // The pass as it stood when this page began: which rows it reads again, with which scopes.
+    let pass = Pass {
+        scope: scope.clone(),
+        previous: checkpoint.previous.clone(),
+        rescan_upto: checkpoint.rescan.as_ref().map(|r| r.upto),
+        horizon,
     };
 
     let (rows, has_more) = if let Some(rescan) = checkpoint.rescan.clone() {
-        let old = previous.clone().expect("a rescan keeps the old scope");
+        let old = pass.previous.clone().expect("a rescan keeps the old scope");
         let mut rows = log::read(
             conn,
             rescan.after,
             Some(rescan.upto),
             horizon,
-            both(&scope),
+            pass.relevant(&me),
             limit + 1,
         )?;
         let more = rows.len() as i64 > limit;
@@ -150,7 +158,7 @@ pub fn page(
             checkpoint.cursor,
             None,
             horizon,
-            both(&scope),
+            pass.relevant(&me),
             limit + 1,
         )?;
         let mut more = rows.len() as i64 > limit;
@@ -160,22 +168,64 @@ pub fn page(
         }
         if !more {
             // Committed rows behind an older open transaction: not readable yet, not missed.
-            more = log::any_unsettled(conn, checkpoint.cursor, horizon, both(&scope))?;
+            more = log::any_unsettled(conn, checkpoint.cursor, horizon, pass.relevant(&me))?;
         }
         if !more {
+            // Every settled row has been considered: the next pass starts after all of them,
+            // not after the caller's last one, so it does not read the others again.
+            checkpoint.cursor = checkpoint.cursor.max(log::last_settled_key(conn, horizon)?);
             // The pass is complete: from here on the app's copy is the view of this scope.
             checkpoint.previous = None;
+            checkpoint.fresh = false;
+            checkpoint.fresh_until = None;
         }
         (rows, more)
     };
 
-    let rows = last_in_pass(conn, rows, &checkpoint, &scope, &me, horizon)?;
-    let changes = describe(conn, caller, &scope, &rows, now)?;
+    let rows = last_in_pass(conn, rows, &pass, &me)?;
+    let mut changes = describe(conn, caller, &scope, &rows, now)?;
+    if let Some(until) = never_held {
+        let keys: std::collections::HashMap<(Entity, &str), Key> = rows
+            .iter()
+            .filter_map(|r| Entity::parse(&r.entity).map(|e| ((e, r.entity_id.as_str()), r.key())))
+            .collect();
+        changes.retain(|change| {
+            let entity = if change.entity == Entity::Task {
+                Entity::Hazard
+            } else {
+                change.entity
+            };
+            change.op == Op::Put
+                || keys
+                    .get(&(entity, change.id.as_str()))
+                    .is_none_or(|key| *key > until)
+        });
+    }
     Ok(Page {
         changes,
         checkpoint,
         has_more,
     })
+}
+
+/// A pass as it stood when a page began.
+struct Pass {
+    scope: Scope,
+    /// The scope before a change, while the pass that follows it runs.
+    previous: Option<Scope>,
+    /// Rows up to here are being walked again after a scope change.
+    rescan_upto: Option<Key>,
+    horizon: i64,
+}
+
+impl Pass {
+    /// The rows the pass reads: those either scope covers.
+    fn relevant(&self, me: &str) -> RowFilter {
+        match &self.previous {
+            Some(old) => either(relevant(&self.scope, me), relevant(old, me)),
+            None => relevant(&self.scope, me),
+        }
+    }
 }
 
 /// Which of these log rows the filter keeps.
@@ -200,10 +250,8 @@ fn covered(
 fn last_in_pass(
     conn: &mut DbConnection,
     rows: Vec<LogRow>,
-    checkpoint: &Checkpoint,
-    scope: &Scope,
+    pass: &Pass,
     me: &str,
-    horizon: i64,
 ) -> Result<Vec<LogRow>, ApiError> {
     let ids: Vec<String> = rows
         .iter()
@@ -213,26 +261,26 @@ fn last_in_pass(
         .collect();
     let all = log::rows_of(conn, &ids)?;
     let positions: Vec<i64> = all.iter().map(|r| r.position).collect();
-    let now_covers = covered(conn, &positions, relevant(scope, me))?;
-    let old_covers = match &checkpoint.previous {
+    let now_covers = covered(conn, &positions, relevant(&pass.scope, me))?;
+    let old_covers = match &pass.previous {
         Some(old) => covered(conn, &positions, relevant(old, me))?,
         None => HashSet::new(),
     };
-    let read_up_to = checkpoint.rescan.as_ref().map(|r| r.upto);
-    // Whether the pass will still read this row and speak for its entity there.
-    let speaks_later = |row: &LogRow| -> bool {
-        if row.commit_order >= horizon {
+    // Whether the pass will read this row and speak for its entity there: in the rows walked
+    // again, only where the two scopes differ; after them, wherever either covers it.
+    let speaks = |row: &LogRow| -> bool {
+        if row.commit_order >= pass.horizon {
             return false;
         }
         let now = now_covers.contains(&row.position);
         let old = old_covers.contains(&row.position);
-        match read_up_to {
+        match pass.rescan_upto {
             Some(upto) if row.key() <= upto => now != old,
             _ => now || old,
         }
     };
     let mut latest: HashMap<(&str, &str), Key> = HashMap::new();
-    for row in all.iter().filter(|r| speaks_later(r)) {
+    for row in all.iter().filter(|r| speaks(r)) {
         let entry = latest
             .entry((row.entity.as_str(), row.entity_id.as_str()))
             .or_insert(row.key());

@@ -13,6 +13,7 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 use crate::db::schema::{extension_requests, hazards, sync_changes};
 use crate::db::{self, Backend, DbConnection};
 use crate::error::ApiError;
+use crate::sync::feed::RowFilter;
 
 /// What the feed carries, by the names the app stores them under.
 #[derive(
@@ -209,6 +210,18 @@ pub fn settled_horizon(conn: &mut DbConnection) -> Result<i64, ApiError> {
     }
 }
 
+/// `(commit_order, position) <op> (order, position)`, as a row value both backends seek in
+/// the `(commit_order, position)` index (an OR of the two columns would scan from the start).
+fn key_compared(op: &str, key: Key) -> RowFilter {
+    Box::new(
+        diesel::dsl::sql::<diesel::sql_types::Bool>(&format!("(commit_order, position) {op} ("))
+            .bind::<BigInt, _>(key.0)
+            .sql(", ")
+            .bind::<BigInt, _>(key.1)
+            .sql(")"),
+    )
+}
+
 /// Rows strictly after `after` and at most `upto`, settled below `horizon`, in log order, at
 /// most `limit`, of the rows the filter keeps (built by `feed::relevant`).
 pub fn read(
@@ -216,32 +229,36 @@ pub fn read(
     after: Key,
     upto: Option<Key>,
     horizon: i64,
-    relevant: crate::sync::feed::RowFilter,
+    relevant: RowFilter,
     limit: i64,
 ) -> Result<Vec<LogRow>, ApiError> {
-    let (order, position) = after;
     let mut query = sync_changes::table
-        .filter(sync_changes::commit_order.ge(order))
-        .filter(
-            sync_changes::commit_order
-                .gt(order)
-                .or(sync_changes::position.gt(position)),
-        )
+        .filter(key_compared(">", after))
         .filter(sync_changes::commit_order.lt(horizon))
         .filter(relevant)
         .into_boxed();
-    if let Some((order, position)) = upto {
-        query = query.filter(sync_changes::commit_order.le(order)).filter(
-            sync_changes::commit_order
-                .lt(order)
-                .or(sync_changes::position.le(position)),
-        );
+    if let Some(upto) = upto {
+        query = query.filter(key_compared("<=", upto));
     }
     Ok(query
         .order((sync_changes::commit_order, sync_changes::position))
         .limit(limit)
         .select(LogRow::as_select())
         .load(conn)?)
+}
+
+/// The last settled key of the whole log, or the start.
+pub fn last_settled_key(conn: &mut DbConnection, horizon: i64) -> Result<Key, ApiError> {
+    Ok(sync_changes::table
+        .filter(sync_changes::commit_order.lt(horizon))
+        .order((
+            sync_changes::commit_order.desc(),
+            sync_changes::position.desc(),
+        ))
+        .select((sync_changes::commit_order, sync_changes::position))
+        .first(conn)
+        .optional()?
+        .unwrap_or((0, 0)))
 }
 
 /// Every row of these entities, for telling whether a later one will speak for them.
@@ -258,15 +275,28 @@ pub fn rows_of(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<LogRow>, A
     Ok(rows)
 }
 
-/// The latest key of each of these entities, for write checkpoints.
+/// The latest key of each of these entities among the rows the filter keeps (the caller's),
+/// for write checkpoints.
 pub fn latest_keys(
     conn: &mut DbConnection,
     ids: &[String],
+    relevant: impl Fn() -> RowFilter,
 ) -> Result<std::collections::HashMap<String, Key>, ApiError> {
     let mut latest = std::collections::HashMap::new();
-    for row in rows_of(conn, ids)? {
-        let entry = latest.entry(row.entity_id.clone()).or_insert(row.key());
-        *entry = (*entry).max(row.key());
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(String, i64, i64)> = sync_changes::table
+            .filter(sync_changes::entity_id.eq_any(chunk))
+            .filter(relevant())
+            .select((
+                sync_changes::entity_id,
+                sync_changes::commit_order,
+                sync_changes::position,
+            ))
+            .load(conn)?;
+        for (id, order, position) in rows {
+            let entry = latest.entry(id).or_insert((order, position));
+            *entry = (*entry).max((order, position));
+        }
     }
     Ok(latest)
 }
@@ -289,19 +319,14 @@ pub fn any_unsettled(
     conn: &mut DbConnection,
     after: Key,
     horizon: i64,
-    relevant: crate::sync::feed::RowFilter,
+    relevant: RowFilter,
 ) -> Result<bool, ApiError> {
     if horizon == i64::MAX {
         return Ok(false);
     }
-    let (order, position) = after;
     let found: Option<i64> = sync_changes::table
-        .filter(sync_changes::commit_order.ge(horizon.max(order)))
-        .filter(
-            sync_changes::commit_order
-                .gt(order)
-                .or(sync_changes::position.gt(position)),
-        )
+        .filter(key_compared(">", after))
+        .filter(sync_changes::commit_order.ge(horizon))
         .filter(relevant)
         .select(sync_changes::position)
         .first(conn)

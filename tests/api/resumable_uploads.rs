@@ -236,7 +236,7 @@ backend_test!(async fn checksums_and_the_protocol_are_enforced(app) {
         .send_as(&manager.access, TestRequest::patch().uri(&at).insert_header(("tus-resumable", "1.0.0")).insert_header(("upload-offset", half.to_string())).insert_header(("content-type", "application/octet-stream")).set_payload(photo[half..].to_vec()))
         .await;
     assert_eq!(wrong_type.status, 415);
-    let past_the_end = patch(&app, &manager, &at, half, &[&photo[half..], b"extra"].concat(), None).await;
+    let past_the_end = patch(&app, &manager, &at, half, &[&photo[half..], b"extra"].concat(), Some(sha256_b64(b"x"))).await;
     assert_eq!(past_the_end.status, 413);
     assert_eq!(offset_of(&head(&app, &manager, &at).await), half);
     let done = patch(&app, &manager, &at, half, &photo[half..], Some(sha256_b64(&photo[half..]))).await;
@@ -284,6 +284,83 @@ backend_test!(async fn what_is_not_a_photo_ends_the_upload(app) {
     assert_eq!(objects(&app, None), 0);
     assert_eq!(head(&app, &manager, &at).await.status, 404);
 });
+
+/// A checksummed PATCH bigger than a part that goes past the end keeps nothing.
+#[actix_web::test]
+async fn a_checksummed_patch_past_the_end_keeps_nothing() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    let manager = app.signed_in(Role::Enterprise).await;
+    let photo = big_jpeg();
+    let at = start(&app, &manager, photo.len()).await;
+    let too_long = [&photo[..], &[0u8; 10]].concat();
+    let refused = patch(
+        &app,
+        &manager,
+        &at,
+        0,
+        &too_long,
+        Some(sha256_b64(&too_long)),
+    )
+    .await;
+    assert_eq!(refused.status, 413);
+    assert_eq!(offset_of(&head(&app, &manager, &at).await), 0);
+    assert_eq!(
+        objects(&app, None),
+        0,
+        "the parts written on the way were removed"
+    );
+    let photo_id = resume(&app, &manager, &at, &photo).await;
+    check_photo(&app, &manager, &photo_id, &photo).await;
+}
+
+/// A node that finishes after its claim lapsed and another node took over keeps the other's
+/// photo; a HEAD while a node is at it waits for that photo.
+#[actix_web::test]
+async fn a_lapsed_claim_does_not_overwrite_the_photo() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    let manager = app.signed_in(Role::Enterprise).await;
+    let photo = phone_jpeg(74);
+    let at = start(&app, &manager, photo.len()).await;
+    let id = at.rsplit('/').next().unwrap().to_owned();
+    {
+        use diesel::prelude::*;
+        use safeloop::db::schema::resumable_uploads;
+        // Another node claimed it long ago and vanished.
+        diesel::update(resumable_uploads::table.find(&id))
+            .set((
+                resumable_uploads::finishing_since
+                    .eq(safeloop::db::now() - chrono::Duration::minutes(10)),
+                resumable_uploads::finishing_token.eq("gone-node"),
+            ))
+            .execute(&mut *app.db())
+            .unwrap();
+    }
+    // Bytes cannot land while a claim stands, lapsed or not: the state is "finishing".
+    let refused = patch(&app, &manager, &at, 0, &photo, None).await;
+    assert_eq!(refused.status, 409);
+    {
+        use diesel::prelude::*;
+        use safeloop::db::schema::resumable_uploads;
+        diesel::update(resumable_uploads::table.find(&id))
+            .set((
+                resumable_uploads::finishing_since.eq(None::<chrono::NaiveDateTime>),
+                resumable_uploads::finishing_token.eq(None::<String>),
+            ))
+            .execute(&mut *app.db())
+            .unwrap();
+    }
+    let photo_id = resume(&app, &manager, &at, &photo).await;
+    // The vanished node comes back and tries to finish under its old claim: refused.
+    let late = {
+        let mut conn = app.db();
+        safeloop::evidence::resumable::finish(&mut conn, &id, "gone-node", "another-photo").unwrap()
+    };
+    assert!(!late);
+    assert_eq!(
+        head(&app, &manager, &at).await.header("photo-id"),
+        Some(photo_id.as_str())
+    );
+}
 
 #[actix_web::test]
 async fn the_pixel_budget_holds_for_resumed_uploads() {
@@ -362,14 +439,15 @@ async fn a_dropped_connection_keeps_what_arrived() {
     .await
     .unwrap();
 
-    // The server may still be storing what came; wait until the offset settles.
+    // The server may still be storing what came; wait until the offset has settled.
     let mut offset = 0;
     for _ in 0..100 {
-        offset = offset_of(&head(&app, &manager, &at).await);
-        if offset >= 1 << 20 {
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+        let now = offset_of(&head(&app, &manager, &at).await);
+        if now >= 1 << 20 && now == offset {
             break;
         }
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        offset = now;
     }
     assert!(
         offset >= 1 << 20 && offset <= cut_at,

@@ -243,6 +243,10 @@ backend_test!(async fn what_leaves_the_view_is_removed(app) {
     assert_eq!(changes[0]["op"], "remove");
     assert_eq!(changes[0]["id"], moving.as_str());
     matches_the_server(&app, &inspector, &view).await;
+    // A phone syncing for the first time is not told to remove what it never held.
+    let newcomer = app.signed_in(Role::Inspector).await;
+    let (first, _) = pass(&app, &newcomer, &mut View::new(), None, 1).await;
+    assert!(first.iter().all(|c| c["op"] == "put"), "{first:?}");
 
     // A photo never attached is collected after a day: it leaves its uploader's view.
     let stray = photo(&app, &inspector, 43, "site").await;
@@ -478,3 +482,56 @@ fn seed_row(conn: &mut safeloop::db::DbConnection, name: &str) -> String {
     safeloop::registry::enterprise::insert(conn, &row).unwrap();
     id
 }
+
+backend_test!(async fn a_widened_scope_brings_back_what_moved_away(app) {
+    let admin = app.signed_in(Role::Admin).await;
+    let moving = app.seed_enterprise("360704101", "fireworks", "搬迁烟花");
+    let inspector = app.signed_in(Role::Inspector).await;
+    let mut view = View::new();
+    let (_, checkpoint) = pass(&app, &inspector, &mut view, None, 500).await;
+    assert!(view.contains_key(&("enterprise".to_owned(), moving.clone())));
+
+    // The plant moves to the next county (南康区): the county inspector lets it go.
+    let moved = app
+        .send_as(&admin.access, TestRequest::patch().uri(&format!("/api/v1/enterprises/{moving}")).insert_header(("if-match", "\"1\"")).set_json(json!({"region_code": "360703001"})))
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.json());
+    let (_, checkpoint) = pass(&app, &inspector, &mut view, Some(&checkpoint), 500).await;
+    assert!(!view.contains_key(&("enterprise".to_owned(), moving.clone())));
+
+    // The inspector now covers the whole prefecture: the plant comes back.
+    {
+        use safeloop::db::schema::users;
+        diesel::update(users::table.find(&inspector.id))
+            .set(users::region_prefix.eq("3607"))
+            .execute(&mut *app.db())
+            .unwrap();
+    }
+    let tokens = app.login(&inspector.username, PASSWORD).await;
+    let widened = SignedIn {
+        id: inspector.id.clone(),
+        username: inspector.username.clone(),
+        access: tokens["access_token"].as_str().unwrap().to_owned(),
+        refresh: tokens["refresh_token"].as_str().unwrap().to_owned(),
+    };
+    pass(&app, &widened, &mut view, Some(&checkpoint), 500).await;
+    assert!(view.contains_key(&("enterprise".to_owned(), moving.clone())), "the plant is back");
+    matches_the_server(&app, &widened, &view).await;
+});
+
+backend_test!(async fn another_role_starts_over(app) {
+    let inspector = app.signed_in(Role::Inspector).await;
+    let (_, checkpoint) = pass(&app, &inspector, &mut View::new(), None, 500).await;
+    {
+        use safeloop::db::schema::users;
+        diesel::update(users::table.find(&inspector.id))
+            .set(users::role.eq("supervisor"))
+            .execute(&mut *app.db())
+            .unwrap();
+    }
+    let tokens = app.login(&inspector.username, PASSWORD).await;
+    let promoted = tokens["access_token"].as_str().unwrap();
+    app.get_as(promoted, &format!("/api/v1/sync?checkpoint={checkpoint}"))
+        .await
+        .problem(410, "must_refetch");
+});

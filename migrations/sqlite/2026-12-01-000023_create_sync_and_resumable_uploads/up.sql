@@ -52,6 +52,7 @@ CREATE TABLE resumable_uploads (
     created_at TIMESTAMP NOT NULL,
     expires_at TIMESTAMP NOT NULL,
     finishing_since TIMESTAMP,
+    finishing_token TEXT,
     photo_id TEXT
 );
 CREATE INDEX resumable_uploads_expires_idx ON resumable_uploads (expires_at);
