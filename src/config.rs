@@ -122,6 +122,12 @@ pub struct Config {
     pub auto_listing_level: Option<String>,
     /// How often each node runs the scheduler (reminders, overdue, automatic listing).
     pub scheduler_interval: Duration,
+    /// Where people reach this service: the documents' QR codes point at `{public_url}/verify/…`.
+    pub public_url: String,
+    /// A directory of document templates that replace the built-in ones by file name.
+    pub document_templates: Option<PathBuf>,
+    /// Directories searched for a font when a name has a character the shipped font lacks.
+    pub font_dirs: Vec<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -255,6 +261,14 @@ impl Config {
                 "SAFELOOP_SCHEDULER_INTERVAL_SECS",
                 "60",
             )? as u64),
+            public_url: public_url(lookup("SAFELOOP_PUBLIC_URL").as_deref())?,
+            document_templates: lookup("SAFELOOP_DOCUMENT_TEMPLATES").map(PathBuf::from),
+            font_dirs: lookup("SAFELOOP_FONT_DIRS")
+                .unwrap_or_else(|| "/usr/share/fonts:/usr/local/share/fonts".into())
+                .split(':')
+                .filter(|d| !d.is_empty())
+                .map(PathBuf::from)
+                .collect(),
         })
     }
 
@@ -269,6 +283,20 @@ impl Config {
     pub fn token_secret_bytes(&self) -> &[u8] {
         self.token_secret.expose_secret().as_bytes()
     }
+}
+
+/// `SAFELOOP_PUBLIC_URL`: an http(s) origin (and path), without a trailing slash.
+fn public_url(value: Option<&str>) -> Result<String, ConfigError> {
+    let url = value
+        .unwrap_or("http://127.0.0.1:8080")
+        .trim_end_matches('/');
+    let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
+    if !scheme_ok || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ConfigError(format!(
+            "SAFELOOP_PUBLIC_URL must be an http(s) URL, not `{url}`"
+        )));
+    }
+    Ok(url.to_owned())
 }
 
 fn s3_settings(

@@ -9,6 +9,7 @@ pub mod conditional;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod documents;
 pub mod enforcement;
 pub mod error;
 pub mod evidence;

@@ -4,6 +4,7 @@ use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth;
+use crate::documents;
 use crate::enforcement::api as enforcement_api;
 use crate::evidence::{api as photo_api, resumable, resumable_api, upload_api};
 use crate::hazard::{api as hazard_api, loop_api, supervision_api};
@@ -20,6 +21,7 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(health::healthz)
         .service(health::readyz)
         .service(metrics::metrics)
+        .service(documents::verify_api::verify)
         .service(
             scope::scope("/api/v1")
                 .default_service(actix_web::web::to(fallback::unmatched))
@@ -59,11 +61,13 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(inspection_api::get_inspection)
                 .service(inspection_api::update_inspection)
                 .service(inspection_api::submit_inspection)
+                .service(documents::api::inspection_record)
                 .service(hazard_api::create_hazard)
                 .service(hazard_api::list_hazards)
                 // Before `/hazards/{id}`, which would take `export` for an id.
                 .service(ledger_api::export_hazards)
                 .service(hazard_api::get_hazard)
+                .service(documents::api::recheck_opinion)
                 .service(loop_api::transition)
                 .service(loop_api::list_events)
                 .service(loop_api::verify_events)
@@ -95,6 +99,7 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(enforcement_api::create_action)
                 .service(enforcement_api::list_actions)
                 .service(enforcement_api::get_action)
+                .service(documents::api::action_document)
                 .service(stats_api::stats)
                 .service(map_api::map_hazards),
         );

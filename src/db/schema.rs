@@ -448,6 +448,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    documents (code) {
+        code -> Text,
+        kind -> Text,
+        subject -> Text,
+        number -> Nullable<Text>,
+        issuing_body -> Text,
+        issued_on -> Text,
+        enterprise_name -> Text,
+        data -> Text,
+        sha256 -> Text,
+        object_key -> Text,
+        size -> BigInt,
+        issued_by -> Text,
+        issued_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(daily_digests -> webhook_endpoints (endpoint_id));
 diesel::joinable!(hazard_reminders -> hazards (hazard_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
@@ -499,4 +517,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sync_changes,
     resumable_uploads,
     resumable_upload_parts,
+    documents,
 );

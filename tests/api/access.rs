@@ -137,6 +137,16 @@ const MATRIX: &[(&str, &str, Target, [u16; 5])] = &[
     ("GET",   "/api/v1/enforcement-actions",     NoId,          [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/enforcement-actions/{id}", InAction,     [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/enforcement-actions/{id}", OutAction,    [401, 404, 404, 404, 200]),
+    ("GET",   "/api/v1/enforcement-actions/{id}/document.pdf", InAction, [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/enforcement-actions/{id}/document.pdf", OutAction, [401, 404, 404, 404, 200]),
+    // Not submitted yet (in scope), or not in scope at all.
+    ("GET",   "/api/v1/inspections/{id}/record.pdf", InInspection, [401, 409, 409, 409, 409]),
+    ("GET",   "/api/v1/inspections/{id}/record.pdf", OutInspection, [401, 404, 404, 404, 409]),
+    // No re-check recorded yet.
+    ("GET",   "/api/v1/hazards/{id}/recheck.pdf", InHazard,     [401, 409, 409, 409, 409]),
+    ("GET",   "/api/v1/hazards/{id}/recheck.pdf", OutHazard,    [401, 404, 404, 404, 409]),
+    // Public: anyone checks a paper; an unknown code is not found.
+    ("GET",   "/verify/{code}",                  NoId,          [404, 404, 404, 404, 404]),
     ("GET",   "/api/v1/stats",                   NoId,          [401, 200, 403, 200, 200]),
     ("GET",   "/api/v1/hazards/export",          NoId,          [401, 403, 403, 200, 200]),
     ("GET",   "/api/v1/map/hazards",             NoId,          [401, 200, 200, 200, 200]),

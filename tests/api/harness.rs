@@ -143,6 +143,7 @@ pub struct TestApp {
 }
 
 /// A seeded user with a fresh session.
+#[derive(Clone)]
 pub struct SignedIn {
     pub id: String,
     pub username: String,
