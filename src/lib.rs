@@ -74,6 +74,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(pool: DbPool, config: Config) -> Result<Self, ConfigError> {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        documents::fonts::set_search_dirs(&config.font_dirs);
         Ok(AppState {
             pool,
             tokens: Arc::new(TokenKeys::from_config(&config)?),

@@ -19,6 +19,12 @@ pub struct Fonts {
     pub fonts: Vec<Font>,
 }
 
+impl std::fmt::Debug for Fonts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Fonts({} faces)", self.fonts.len())
+    }
+}
+
 impl Fonts {
     fn of(fonts: Vec<Font>) -> Arc<Fonts> {
         let book = LazyHash::new(FontBook::from_fonts(&fonts));
@@ -35,6 +41,57 @@ fn shipped_fonts() -> &'static Arc<Fonts> {
 /// Whether a character needs a glyph (spaces and line breaks do not).
 fn needs_glyph(c: char) -> bool {
     !c.is_whitespace() && !c.is_control()
+}
+
+/// A combining mark left over after NFC (no precomposed character exists): the shipped font
+/// cannot set it on its base, and PDF/A forbids what cannot be displayed.
+fn combining(c: char) -> bool {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    matches!(
+        c.general_category(),
+        GeneralCategory::NonspacingMark | GeneralCategory::EnclosingMark
+    )
+}
+
+/// Text as documents print it: composed (NFC), so `e` + U+0301 is `é`.
+pub fn composed(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfc().collect()
+}
+
+/// Where system fonts are looked for, as configured (`SAFELOOP_FONT_DIRS`); set at start.
+static SEARCH_DIRS: std::sync::OnceLock<Vec<PathBuf>> = std::sync::OnceLock::new();
+
+pub fn set_search_dirs(dirs: &[PathBuf]) {
+    let _ = SEARCH_DIRS.set(dirs.to_vec());
+}
+
+/// 422 unless every field can be printed on a document: checked when a record is made, as
+/// records cannot be changed once their papers are due.
+pub fn printable(fields: &[(&str, Option<&str>)]) -> Result<(), crate::error::ApiError> {
+    let dirs = SEARCH_DIRS.get().cloned().unwrap_or_default();
+    let texts: Vec<(String, String)> = fields
+        .iter()
+        .filter_map(|(field, text)| text.map(|t| ((*field).to_owned(), composed(t))))
+        .collect();
+    for_texts(texts.iter().map(|(f, t)| (f.clone(), t.as_str())), &dirs)
+        .map(|_| ())
+        .map_err(|missing| missing.problem())
+}
+
+impl Missing {
+    /// The 422 that names the field and the character.
+    pub fn problem(&self) -> crate::error::ApiError {
+        crate::error::ApiError::validation(
+            self.field.clone(),
+            format!(
+                "「{}」(U+{:04X}) cannot be printed on a document: no font this server has shows it \
+                 (or it is a combining mark with no composed form); write it with a standard \
+                 character, or install a font that has it (SAFELOOP_FONT_DIRS)",
+                self.character, self.character as u32
+            ),
+        )
+    }
 }
 
 fn covers(font: &Font, c: char) -> bool {
@@ -58,6 +115,12 @@ pub fn for_texts<'a>(
     let mut lacking: Vec<(char, String)> = Vec::new();
     for (field, text) in texts {
         for c in text.chars().filter(|c| needs_glyph(*c)) {
+            if combining(c) {
+                return Err(Missing {
+                    character: c,
+                    field: field.clone(),
+                });
+            }
             if !shipped.fonts.iter().any(|f| covers(f, c)) && !lacking.iter().any(|(l, _)| *l == c)
             {
                 lacking.push((c, field.clone()));
@@ -89,8 +152,9 @@ pub fn for_texts<'a>(
 
 /// System font files, found once.
 fn system_font_files(dirs: &[PathBuf]) -> Vec<PathBuf> {
-    static FOUND: LazyLock<Mutex<Option<(Vec<PathBuf>, Vec<PathBuf>)>>> =
-        LazyLock::new(|| Mutex::new(None));
+    /// The directories searched, and the font files found in them.
+    type Found = Option<(Vec<PathBuf>, Vec<PathBuf>)>;
+    static FOUND: LazyLock<Mutex<Found>> = LazyLock::new(|| Mutex::new(None));
     let mut found = FOUND
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -146,6 +210,14 @@ mod tests {
             "责令限期整改指令书（赣县）应急责改〔2026〕12号：王母渡镇、沙地镇 ￥5,000.00 № 1",
         )];
         assert!(for_texts(texts.iter().map(|(f, t)| (f.clone(), *t)), &[]).is_ok());
+    }
+
+    #[test]
+    fn combining_marks_are_composed_or_refused() {
+        assert_eq!(composed("Nguye\u{0302}\u{0303}n"), "Nguyễn");
+        let left = composed("公司\u{0301}");
+        let missing = for_texts([("summary".to_owned(), left.as_str())], &[]).unwrap_err();
+        assert_eq!(missing.character, '\u{0301}');
     }
 
     #[test]

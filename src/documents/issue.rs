@@ -63,10 +63,15 @@ pub fn grouped(code: &str) -> String {
 
 /// A code as typed by a person: case and dashes do not matter.
 pub fn normalise(typed: &str) -> Option<String> {
+    // Crockford's reading: O is 0, I and L are 1; dashes and spaces are for people.
     let code: String = typed
         .chars()
-        .filter(|c| *c != '-')
-        .map(|c| c.to_ascii_uppercase())
+        .filter(|c| *c != '-' && !c.is_whitespace())
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            other => other,
+        })
         .collect();
     (code.len() == 12 && code.bytes().all(|b| b.is_ascii_alphanumeric())).then_some(code)
 }
@@ -114,6 +119,16 @@ pub fn sheet_data(paper: &Paper, code: &str, public_url: &str) -> Value {
     data
 }
 
+/// Every string composed (NFC), as it will be printed.
+fn compose(value: &mut Value) {
+    match value {
+        Value::String(text) => *text = fonts::composed(text),
+        Value::Array(items) => items.iter_mut().for_each(compose),
+        Value::Object(fields) => fields.values_mut().for_each(compose),
+        _ => {}
+    }
+}
+
 /// Every string in the data with where it sits (`party.name`, `hazards[2].measures`).
 fn texts(value: &Value, path: String, out: &mut Vec<(String, String)>) {
     match value {
@@ -155,6 +170,9 @@ pub fn render(
     font_dirs: &[std::path::PathBuf],
     at: NaiveDateTime,
 ) -> Result<Vec<u8>, ApiError> {
+    let mut data = data.clone();
+    compose(&mut data);
+    let data = &data;
     let mut strings = Vec::new();
     texts(data, String::new(), &mut strings);
     let fonts = fonts::for_texts(
@@ -188,8 +206,15 @@ pub fn render(
         date: at,
         fonts,
     };
-    typeset::typeset(sheet)
-        .map_err(|cause| ApiError::internal(format!("typesetting {}: {cause}", kind.as_str())))
+    typeset::typeset(sheet).map_err(|cause| {
+        if cause.contains("could not be displayed") {
+            // A glyph the fonts have but cannot set (a rare cluster): the paper's text is at
+            // fault, not the server.
+            ApiError::validation("document", format!("the text cannot be printed: {cause}"))
+        } else {
+            ApiError::internal(format!("typesetting {}: {cause}", kind.as_str()))
+        }
+    })
 }
 
 /// The key of a document's bytes in the store.
@@ -317,6 +342,10 @@ mod tests {
         assert!(!code.contains(['I', 'L', 'O', 'U']));
         assert_eq!(normalise(&grouped(&code).to_lowercase()), Some(code));
         assert_eq!(normalise("ABC"), None);
+        assert_eq!(
+            normalise("o1il 2345 6789").as_deref(),
+            Some("0111".to_owned() + "23456789").as_deref()
+        );
         assert_eq!(normalise("ABCD-EFGH-JK%N"), None);
     }
 }

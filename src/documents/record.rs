@@ -174,8 +174,10 @@ pub fn inspection_record(
         detail: "an inspection's record is printed once it is submitted".into(),
     })?;
     let party_row = enterprise(conn, &row.enterprise_id)?;
+    // A hazard cancelled (a duplicate, a mistake) is not one the inspection found.
     let found: Vec<String> = hazards::table
         .filter(hazards::inspection_id.eq(&row.id))
+        .filter(hazards::status.ne("cancelled"))
         .select(hazards::id)
         .load(conn)?;
     let hazards = hazard_rows(conn, &found)?;
@@ -219,11 +221,17 @@ pub fn inspection_record(
         "results": results,
         "summary": row.summary,
     });
+    // An enterprise's self-inspection is its own paper, never the bureau's.
+    let issuing_body = if row.kind == "self" {
+        format!("{}（企业自查）", party_row.name)
+    } else {
+        county_bureau(conn, &row.region_code)?
+    };
     Ok(Paper {
         kind: DocumentKind::InspectionRecord,
         subject: row.id.clone(),
         number: None,
-        issuing_body: county_bureau(conn, &row.region_code)?,
+        issuing_body,
         enterprise_name: party_row.name,
         at: submitted_at,
         hazard_ids: found,
@@ -304,8 +312,7 @@ pub fn recheck(
         })?;
     let proof = events
         .iter()
-        .filter(|e| e.sequence < check.sequence && e.action == "submit_rectification")
-        .next_back();
+        .rfind(|e| e.sequence < check.sequence && e.action == "submit_rectification");
     let ordered = events
         .iter()
         .find(|e| e.action == "report")

@@ -1,6 +1,6 @@
 //! `GET /verify/{code}`: anyone holding a paper checks it, without signing in. The answer
-//! names the document and the SHA-256 of the PDF as issued, nothing more: a page for people,
-//! JSON for `Accept: application/json`.
+//! names the document and the SHA-256 of the PDF as issued, nothing more: a page for people
+//! (browsers ask for `text/html`), JSON for `Accept: application/json` and everything else.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -63,11 +63,14 @@ fn page(title: &str, body: &str) -> HttpResponse {
         ))
 }
 
+/// A browser asks for HTML; everything else (`application/json`, `*/*`) gets JSON.
 fn wants_json(req: &HttpRequest) -> bool {
-    req.headers()
+    let accept = req
+        .headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("application/json"))
+        .unwrap_or("");
+    accept.contains("application/json") || !accept.contains("text/html")
 }
 
 /// Checks a document by the code printed on it (and in its QR code).
@@ -75,8 +78,14 @@ fn wants_json(req: &HttpRequest) -> bool {
     tag = "documents",
     params(("code" = String, Path, description = "the verification code, with or without dashes")),
     responses(
-        (status = 200, description = "the document as issued: an HTML page, or JSON for `Accept: application/json`", body = Verification),
-        (status = 404, description = "no document has this code", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "the document as issued: a page for browsers (`Accept: text/html`), JSON otherwise", content(
+            (Verification = "application/json"),
+            (String = "text/html"),
+        )),
+        (status = 404, description = "no document has this code", content(
+            (Problem = "application/problem+json"),
+            (String = "text/html"),
+        )),
     ),
 )]
 #[get("/verify/{code}")]

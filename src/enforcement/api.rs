@@ -209,6 +209,11 @@ fn issue(
         issued_at,
     };
     ApiError::check_fields(rules::field_errors(&document, now))?;
+    crate::documents::fonts::printable(&[
+        ("document_no", Some(&body.document_no)),
+        ("issuing_body", Some(&body.issuing_body)),
+        ("summary", Some(&body.summary)),
+    ])?;
     rules::check_penalty_procedure(&document)?;
     rules::check_hearing(&document)?;
     let enterprise = enterprise::find_in_scope(conn, &scope, &body.enterprise_id.to_string())

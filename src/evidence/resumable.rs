@@ -25,6 +25,8 @@ pub const EXTENSIONS: &str = "creation,checksum,expiration,termination";
 pub const PART_BYTES: usize = 1 << 20;
 /// How long an upload may take, from its creation.
 pub const VALID_HOURS: i64 = 24;
+/// Unfinished uploads one user may hold open at once (each reserves up to the photo limit).
+pub const MAX_OPEN_PER_USER: i64 = 50;
 /// The longest `Upload-Metadata` taken.
 pub const MAX_METADATA_BYTES: usize = 4096;
 
@@ -156,6 +158,20 @@ pub fn insert(conn: &mut DbConnection, row: &ResumableRow) -> Result<(), ApiErro
         .values(row)
         .execute(conn)?;
     Ok(())
+}
+
+/// How many unfinished, unexpired uploads the user has open.
+pub fn open_count(
+    conn: &mut DbConnection,
+    user: &str,
+    now: NaiveDateTime,
+) -> Result<i64, ApiError> {
+    Ok(resumable_uploads::table
+        .filter(resumable_uploads::uploaded_by.eq(user))
+        .filter(resumable_uploads::photo_id.is_null())
+        .filter(resumable_uploads::expires_at.gt(now))
+        .count()
+        .get_result(conn)?)
 }
 
 /// The caller's upload; another user's is as unknown as one never made.

@@ -106,6 +106,7 @@ pub async fn discover(state: web::Data<AppState>) -> HttpResponse {
         (status = 201, description = "created; `Location` is where the PATCHes go, `Upload-Expires` when it lapses"),
         (status = 412, description = "a tus version other than 1.0.0", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "over the photo size limit", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "too many unfinished uploads open (50); finish or end some", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -167,8 +168,16 @@ pub async fn create_upload(
         finishing_token: None,
         photo_id: None,
     };
-    let stored = row.clone();
-    db::run(&state.pool, move |conn| resumable::insert(conn, &stored)).await?;
+    let (stored, me) = (row.clone(), row.uploaded_by.clone());
+    db::run(&state.pool, move |conn| {
+        if resumable::open_count(conn, &me, now)? >= resumable::MAX_OPEN_PER_USER {
+            return Err(ApiError::TooManyRequests {
+                retry_after_secs: 60,
+            });
+        }
+        resumable::insert(conn, &stored)
+    })
+    .await?;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,

@@ -107,6 +107,13 @@ pub fn report(
         deadline: body.deadline,
     };
     ApiError::check_fields(report::field_errors(&text, now))?;
+    crate::documents::fonts::printable(&[
+        ("description", Some(&body.description)),
+        ("location", body.location.as_deref()),
+        ("responsible_person", Some(&body.responsible_person)),
+        ("measures", Some(&body.measures)),
+        ("legal_basis", body.legal_basis.as_deref()),
+    ])?;
     if body.photo_ids.len() > MAX_PHOTOS {
         return Err(ApiError::validation(
             "photo_ids",

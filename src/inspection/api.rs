@@ -217,6 +217,7 @@ pub async fn create_inspection(
         chrono::Utc::now(),
     ));
     ApiError::check_fields(errors)?;
+    crate::documents::fonts::printable(&printed(&body.summary, &body.results, &body.campaign))?;
     let created = db::run(&state.pool, move |conn| {
         filing::file(conn, &caller, body, hash)
     })
@@ -369,6 +370,12 @@ pub async fn update_inspection(
             campaign.as_deref(),
             &summary,
         ))?;
+        let no_results = Vec::new();
+        crate::documents::fonts::printable(&printed(
+            &summary,
+            patch.results.as_ref().unwrap_or(&no_results),
+            &campaign,
+        ))?;
         let results = match &patch.results {
             Some(results) => Some(filing::result_rows(
                 conn,
@@ -432,4 +439,18 @@ pub async fn submit_inspection(
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, conditional::etag(submitted.row.version)))
         .json(InspectionView::from(submitted)))
+}
+
+/// What the inspection's record prints of what the caller wrote.
+fn printed<'a>(
+    summary: &'a str,
+    results: &'a [ItemResult],
+    campaign: &'a Option<String>,
+) -> Vec<(&'a str, Option<&'a str>)> {
+    let mut fields = vec![
+        ("summary", Some(summary)),
+        ("campaign", campaign.as_deref()),
+    ];
+    fields.extend(results.iter().map(|r| ("results.note", r.note.as_deref())));
+    fields
 }

@@ -50,6 +50,7 @@ pub fn policy(origins: &[String]) -> Option<Cors> {
             header::HeaderName::from_static("upload-length"),
             header::HeaderName::from_static("upload-expires"),
             header::HeaderName::from_static("photo-id"),
+            header::HeaderName::from_static("verification-code"),
         ])
         .max_age(3600);
     for origin in origins {

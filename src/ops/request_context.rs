@@ -39,11 +39,15 @@ pub async fn middleware(
         .map_into_boxed_body();
 
     let status = response.status();
-    let is_problem = response
+    // Problems stay as they are, and so do pages made for people (the verify page's 404).
+    let deliberate = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if (status.is_client_error() || status.is_server_error()) && !is_problem {
+        .is_some_and(|v| {
+            v.as_bytes().starts_with(PROBLEM_JSON.as_bytes())
+                || v.as_bytes().starts_with(b"text/html")
+        });
+    if (status.is_client_error() || status.is_server_error()) && !deliberate {
         let (code, detail) = fallback_problem(status, method.as_str(), &path);
         let problem = request_id::sync_scope(id.clone(), || {
             problem_response(status, code, detail, Vec::new())

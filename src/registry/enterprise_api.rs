@@ -186,6 +186,7 @@ pub async fn create_enterprise(
     caller.require(&[Role::Admin, Role::Supervisor])?;
     body.credit_code = credit_code::normalize(&body.credit_code);
     ApiError::check_fields(rules::field_errors(&body))?;
+    rules::check_printable(&body)?;
     let id = body.id.unwrap_or_default().to_string();
     let created = db::run(&state.pool, move |conn| {
         rules::check_placement(conn, &caller, &body)?;
@@ -300,6 +301,7 @@ pub async fn update_enterprise(
         conditional::check_version(expected.as_ref(), current.version)?;
         let merged = rules::merge(&current, &patch);
         ApiError::check_fields(rules::field_errors(&merged))?;
+        rules::check_printable(&merged)?;
         rules::check_placement(conn, &caller, &merged)?;
         let changes = EnterpriseChanges {
             credit_code: patch

@@ -86,6 +86,16 @@ pub fn field_errors(e: &CreateEnterprise) -> Vec<FieldError> {
 }
 
 /// The catalog checks and the caller's own scope (a supervisor registers only inside it).
+/// What documents print of an enterprise must be printable.
+pub fn check_printable(e: &CreateEnterprise) -> Result<(), ApiError> {
+    crate::documents::fonts::printable(&[
+        ("name", Some(&e.name)),
+        ("address", Some(&e.address)),
+        ("contact_name", Some(&e.contact_name)),
+        ("contact_phone", Some(&e.contact_phone)),
+    ])
+}
+
 pub fn check_placement(
     conn: &mut DbConnection,
     caller: &AuthUser,

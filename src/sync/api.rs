@@ -181,7 +181,7 @@ pub async fn write_checkpoint(
     let writes = db::run(&state.pool, move |conn| {
         let caller = caller;
         let mut writes = Vec::new();
-        let mut by_id: Vec<(Option<String>, uuid::Uuid)> =
+        let mut by_id: Vec<(Option<(String, i32)>, uuid::Uuid)> =
             body.ids.iter().map(|id| (None, *id)).collect();
         for key in &body.idempotency_keys {
             let outcome = crate::idempotency_key::outcome(conn, &me, key)?;
@@ -202,7 +202,7 @@ pub async fn write_checkpoint(
                         .and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok())
                         .and_then(|v| v["id"].as_str().and_then(|s| s.parse().ok()));
                     match id {
-                        Some(id) => by_id.push((Some(key.clone()), id)),
+                        Some(id) => by_id.push((Some((key.clone(), status)), id)),
                         None => writes.push(entry(WriteState::Visible, Some(status))),
                     }
                 }
@@ -217,10 +217,10 @@ pub async fn write_checkpoint(
                 (Some(at), Some(received)) if *at <= received => WriteState::Visible,
                 (Some(_), _) => WriteState::Pending,
             };
-            let status = key.as_ref().map(|_| 200);
+            let (idempotency_key, status) = key.unzip();
             writes.push(WriteStatus {
                 id: Some(id),
-                idempotency_key: key,
+                idempotency_key,
                 state,
                 status,
             });
@@ -260,7 +260,12 @@ pub async fn offline_pack(
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+        // Weak comparison (RFC 9110): a proxy that compresses may have made the tag weak.
+        .is_some_and(|v| {
+            v.split(',')
+                .map(|t| t.trim().trim_start_matches("W/"))
+                .any(|t| t == etag || t == "*")
+        });
     if unchanged {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))

@@ -116,6 +116,11 @@ async fn fetch_pdf(app: &TestApp, who: &SignedIn, path: &str) -> TestResponse {
         String::from_utf8_lossy(&answer.body)
     );
     assert_eq!(answer.header("content-type"), Some("application/pdf"));
+    // KEEP_DOCUMENTS=DIR keeps every paper the tests fetch, to be looked at.
+    if let Ok(dir) = std::env::var("KEEP_DOCUMENTS") {
+        let code = answer.header("verification-code").unwrap_or("document");
+        std::fs::write(format!("{dir}/{code}.pdf"), &answer.body).unwrap();
+    }
     answer
 }
 
@@ -219,7 +224,10 @@ backend_test!(async fn a_rectification_notice_is_a_checkable_paper(app) {
     let fields: Vec<&String> = verified.as_object().unwrap().keys().collect();
     assert_eq!(fields, ["code", "enterprise_name", "issued_on", "issuing_body", "kind", "number", "sha256", "title"], "nothing more");
     // For people: the same, as a page; by hand, with dashes and in lower case.
-    let page = app.get(&format!("/verify/{}", safeloop::documents::issue::grouped(&code).to_lowercase())).await;
+    let page = app
+        .send(TestRequest::get().uri(&format!("/verify/{}", safeloop::documents::issue::grouped(&code).to_lowercase())).insert_header(("accept", "text/html,application/xhtml+xml")))
+        .await;
+    assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
     assert_eq!(page.status, 200);
     let html = String::from_utf8_lossy(&page.body);
     assert!(html.contains(&sha256(&pdf)) && html.contains("责令限期整改指令书"), "{html}");
@@ -229,7 +237,9 @@ backend_test!(async fn a_rectification_notice_is_a_checkable_paper(app) {
     altered[at] ^= 0x01;
     assert_ne!(sha256(&altered), verified["sha256"].as_str().unwrap());
     assert_eq!(verify_json(&app, "ZZZZ-ZZZZ-ZZZZ").await.problem(404, "not_found")["status"], 404);
-    assert_eq!(app.get("/verify/not-a-code").await.status, 404);
+    let unknown = app.send(TestRequest::get().uri("/verify/not-a-code").insert_header(("accept", "text/html"))).await;
+    assert_eq!(unknown.status, 404);
+    assert!(String::from_utf8_lossy(&unknown.body).contains("没有找到"));
 
     // The same record gives the same bytes, for whoever asks, later.
     let again = fetch_pdf(&app, &case.manager, &path).await;
@@ -346,6 +356,42 @@ backend_test!(async fn a_name_no_font_can_show_is_refused(app) {
     use diesel::prelude::*;
     let kept: i64 = safeloop::db::schema::documents::table.count().get_result(&mut *app.db()).unwrap();
     assert_eq!(kept, 0, "nothing issued");
+
+    // Records are checked when they are made, since they cannot change once their papers are
+    // due: a character no font shows, or a combining mark with no composed form, is refused;
+    // one that composes is taken.
+    let good = app.seed_enterprise("360704101", "fireworks", "王母渡烟花");
+    let mut body = hazard_body(&good);
+    body["description"] = json!("喆𪛖库房");
+    let refused = app.post_as(&lead.access, "/api/v1/hazards", &body).await.problem(422, "validation_failed");
+    assert_eq!(refused["errors"][0]["field"], "description");
+    let mut body = hazard_body(&good);
+    body["measures"] = json!("清理公司\u{301}通道");
+    app.post_as(&lead.access, "/api/v1/hazards", &body).await.problem(422, "validation_failed");
+    let mut body = hazard_body(&good);
+    body["responsible_person"] = json!("Nguye\u{302}\u{303}n");
+    assert_eq!(app.post_as(&lead.access, "/api/v1/hazards", &body).await.status, 201);
+});
+
+backend_test!(async fn a_self_inspection_is_the_enterprises_own_paper(app) {
+    let plant = app.seed_enterprise("360704101", "fireworks", "王母渡烟花");
+    let manager = app.signed_in_with(Role::Enterprise, |u| u.enterprise_id = Some(plant.clone())).await;
+    let created = app
+        .post_as(&manager.access, "/api/v1/inspections", &json!({
+            "id": uuid::Uuid::new_v4(), "enterprise_id": plant, "kind": "self",
+            "started_at": Utc::now() - Duration::hours(2), "summary": "班前自查",
+        }))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.json());
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let submitted = app.post_as(&manager.access, &format!("/api/v1/inspections/{id}/submit"), &json!({})).await;
+    assert_eq!(submitted.status, 200, "{}", submitted.json());
+    let paper = fetch_pdf(&app, &manager, &format!("/api/v1/inspections/{id}/record.pdf")).await;
+    let code = paper.header("verification-code").unwrap().to_owned();
+    let verified = verify_json(&app, &code).await.json();
+    assert_eq!(verified["issuing_body"], "王母渡烟花有限公司（企业自查）", "never the bureau's");
+    let text = text_of(&paper.body).split_whitespace().collect::<String>();
+    assert!(!text.contains("应急管理局"), "{text}");
 });
 
 /// The same record, rendered twice and on another day, gives the same bytes; its first page

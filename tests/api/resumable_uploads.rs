@@ -362,6 +362,21 @@ async fn a_lapsed_claim_does_not_overwrite_the_photo() {
     );
 }
 
+/// One user cannot reserve the store with unfinished uploads.
+#[actix_web::test]
+async fn open_uploads_are_bounded_per_user() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    let manager = app.signed_in(Role::Enterprise).await;
+    for _ in 0..safeloop::evidence::resumable::MAX_OPEN_PER_USER {
+        start(&app, &manager, 1000).await;
+    }
+    let refused = create(&app, &manager, 1000, &metadata(&[("purpose", "site")])).await;
+    assert_eq!(refused.status, 429);
+    assert!(refused.header("retry-after").is_some());
+    let other = app.signed_in(Role::Enterprise).await;
+    start(&app, &other, 1000).await;
+}
+
 #[actix_web::test]
 async fn the_pixel_budget_holds_for_resumed_uploads() {
     let app = app_on(Backend::Sqlite, None, |c| c.photo_max_pixels = 1000).await;

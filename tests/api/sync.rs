@@ -362,6 +362,8 @@ backend_test!(async fn write_checkpoints_tell_when_offline_writes_are_in(app) {
     }).collect();
     assert_eq!(by_ref[first["id"].as_str().unwrap()], "visible");
     assert_eq!(by_ref["burst-2"], "visible");
+    let burst_2 = answer["writes"].as_array().unwrap().iter().find(|w| w["idempotency_key"] == "burst-2").unwrap();
+    assert_eq!(burst_2["status"], 201, "the status the request was answered with");
     assert_eq!(by_ref["burst-3"], "refused");
     assert_eq!(by_ref["burst-9"], "unknown");
     assert_eq!(by_ref[&never.to_string()], "unknown");
@@ -393,6 +395,10 @@ backend_test!(async fn the_offline_pack_holds_the_catalogs(app) {
         .send_as(&inspector.access, TestRequest::get().uri("/api/v1/sync/pack").insert_header(("if-none-match", etag.clone())))
         .await;
     assert_eq!(unchanged.status, 304);
+    let weak = app
+        .send_as(&inspector.access, TestRequest::get().uri("/api/v1/sync/pack").insert_header(("if-none-match", format!("W/{etag}"))))
+        .await;
+    assert_eq!(weak.status, 304, "a tag a proxy made weak still matches");
     let compressed = app
         .send_as(&inspector.access, TestRequest::get().uri("/api/v1/sync/pack").insert_header(("accept-encoding", "gzip")))
         .await;
