@@ -126,7 +126,6 @@ pub async fn create_upload(
         code: "invalid_header",
         detail: "`Upload-Length` is required".into(),
     })?;
-    require_tus(&req)?;
     if length == 0 {
         return Err(ApiError::validation("Upload-Length", "a photo has bytes"));
     }
@@ -151,6 +150,8 @@ pub async fn create_upload(
     let pairs = resumable::parse_metadata(metadata)
         .map_err(|detail| ApiError::validation("Upload-Metadata", detail))?;
     let (purpose, declared) = resumable::declaration(&pairs)?;
+    // After every header is read, so a malformed one is named before the version.
+    require_tus(&req)?;
     let now = db::now();
     let row = ResumableRow {
         id: uuid::Uuid::now_v7().to_string(),

@@ -201,12 +201,12 @@ backend_test!(async fn checksums_and_the_protocol_are_enforced(app) {
     assert_eq!(options.header("tus-max-size"), Some("20971520"));
 
     let no_version = app
-        .send_as(&manager.access, TestRequest::post().uri(BASE).insert_header(("upload-length", "10")))
+        .send_as(&manager.access, TestRequest::post().uri(BASE).insert_header(("upload-length", "10")).insert_header(("upload-metadata", "purpose c2l0ZQ==")))
         .await;
     no_version.problem(400, "invalid_header");
     assert_eq!(no_version.header("tus-resumable"), Some("1.0.0"));
     let old_version = app
-        .send_as(&manager.access, TestRequest::post().uri(BASE).insert_header(("tus-resumable", "0.2.2")).insert_header(("upload-length", "10")))
+        .send_as(&manager.access, TestRequest::post().uri(BASE).insert_header(("tus-resumable", "0.2.2")).insert_header(("upload-length", "10")).insert_header(("upload-metadata", "purpose c2l0ZQ==")))
         .await;
     old_version.problem(412, "version_mismatch");
     create(&app, &manager, 30 * 1024 * 1024, &metadata(&[("purpose", "site")])).await.problem(413, "payload_too_large");
