@@ -74,7 +74,7 @@ pub struct DocumentQuery {
 }
 
 /// The document of an enforcement action, by its kind: 责令限期整改指令书, 行政处罚决定书 (and
-/// with `stage=notice` its 行政处罚告知书), 查封扣押决定书, 责令停产停业整顿决定书, 关闭取缔决定书,
+/// with `stage=notice` its 行政处罚告知书), 查封扣押决定书, 责令停产停业整顿决定书, 提请关闭告知书,
 /// 约谈通知书, 联合惩戒告知书, 案件移送书.
 #[utoipa::path(
     tag = "documents",

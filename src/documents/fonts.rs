@@ -40,7 +40,7 @@ fn shipped_fonts() -> &'static Arc<Fonts> {
 
 /// Whether a character needs a glyph (spaces and line breaks do not).
 fn needs_glyph(c: char) -> bool {
-    !c.is_whitespace() && !c.is_control()
+    !c.is_whitespace() && !c.is_control() && !typst::text::is_default_ignorable(c)
 }
 
 /// A combining mark left over after NFC (no precomposed character exists): the shipped font
@@ -178,7 +178,11 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        if path.is_dir() {
+        // Not through symbolic links: a loop would never end.
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
             walk(&path, files);
         } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
             matches!(
@@ -191,12 +195,33 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
     }
 }
 
-/// The first system font (in file-name order) with a glyph for `c`.
+/// The first system font (in file-name order) with a glyph for `c`. What was looked for is
+/// remembered, so a character no font has costs one search of the fonts, not one per request.
 fn system_font_with(c: char, dirs: &[PathBuf]) -> Option<Font> {
-    system_font_files(dirs).into_iter().find_map(|path| {
-        let bytes = std::fs::read(&path).ok()?;
-        Font::iter(Bytes::new(bytes)).find(|font| covers(font, c))
-    })
+    type Looked = std::collections::HashMap<char, Option<(PathBuf, u32)>>;
+    static LOOKED: LazyLock<Mutex<Looked>> = LazyLock::new(|| Mutex::new(Looked::new()));
+    let remembered = LOOKED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .get(&c)
+        .cloned();
+    let found = match remembered {
+        Some(found) => found,
+        None => {
+            let found = system_font_files(dirs).into_iter().find_map(|path| {
+                let bytes = std::fs::read(&path).ok()?;
+                let index = Font::iter(Bytes::new(bytes)).position(|font| covers(&font, c))?;
+                Some((path, index as u32))
+            });
+            LOOKED
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .insert(c, found.clone());
+            found
+        }
+    };
+    let (path, index) = found?;
+    Font::new(Bytes::new(std::fs::read(path).ok()?), index)
 }
 
 #[cfg(test)]
@@ -210,6 +235,16 @@ mod tests {
             "责令限期整改指令书（赣县）应急责改〔2026〕12号：王母渡镇、沙地镇 ￥5,000.00 № 1",
         )];
         assert!(for_texts(texts.iter().map(|(f, t)| (f.clone(), *t)), &[]).is_ok());
+    }
+
+    #[test]
+    fn every_region_of_china_prints_with_the_shipped_font() {
+        let names: Vec<(String, String)> = crate::registry::catalog::national_regions()
+            .iter()
+            .map(|r| (r.code.clone(), r.name.clone()))
+            .collect();
+        let missing = for_texts(names.iter().map(|(c, n)| (c.clone(), n.as_str())), &[]);
+        assert!(missing.is_ok(), "{missing:?}");
     }
 
     #[test]

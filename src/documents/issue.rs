@@ -204,6 +204,10 @@ pub fn render(
         data: serde_json::to_vec(data).map_err(ApiError::internal)?,
         qr_svg: qr_svg(url)?,
         date: at,
+        ident: data["verify"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
         fonts,
     };
     typeset::typeset(sheet).map_err(|cause| {
@@ -272,12 +276,12 @@ pub async fn issue(
     let recorded = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| record_issue(conn, &stored, &actor, &hazard_ids))
     })
-    .await;
+    .await?;
     match recorded {
-        Ok(()) => Ok((row, bytes)),
+        true => Ok((row, bytes)),
         // Another request issued it first: its paper is the one (the same bytes, as the
         // record is the same).
-        Err(ApiError::Conflict { .. }) => {
+        false => {
             let (kind, subject) = (paper.kind, paper.subject);
             let row = db::run(&state.pool, move |conn| find(conn, kind, &subject))
                 .await?
@@ -285,25 +289,35 @@ pub async fn issue(
             let bytes = state.store.get(&row.object_key).await?;
             Ok((row, bytes))
         }
-        Err(other) => Err(other),
     }
 }
 
-/// The document's row and its hash in each hazard's chained record, together.
+/// The document's row and its hash in each hazard's chained record, together; `false` when
+/// another request recorded the document first.
 fn record_issue(
     conn: &mut DbConnection,
     row: &DocumentRow,
     actor: &AuthUser,
     hazard_ids: &[String],
-) -> Result<(), ApiError> {
-    diesel::insert_into(documents::table)
+) -> Result<bool, ApiError> {
+    match diesel::insert_into(documents::table)
         .values(row)
-        .execute(conn)?;
+        .execute(conn)
+    {
+        Ok(_) => {}
+        Err(e) if crate::idempotency::is_unique_violation(&e) => return Ok(false),
+        Err(e) => return Err(e.into()),
+    }
     let detail = json!({
         "document": row.kind, "code": row.code, "number": row.number, "sha256": row.sha256,
     })
     .to_string();
     for hazard_id in hazard_ids {
+        // Take the hazard's row first, as a transition does, so two appends to its record
+        // wait for each other instead of colliding on the next sequence.
+        diesel::update(hazards::table.find(hazard_id))
+            .set(hazards::version.eq(hazards::version))
+            .execute(conn)?;
         let status: String = hazards::table
             .find(hazard_id)
             .select(hazards::status)
@@ -323,7 +337,7 @@ fn record_issue(
             },
         )?;
     }
-    Ok(())
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ pub enum DocumentKind {
     SealUp,
     /// 责令停产停业整顿决定书.
     Suspension,
-    /// 关闭取缔决定书.
+    /// 提请关闭告知书 (the bureau asks the government to close the enterprise).
     Shutdown,
     /// 约谈通知书.
     Interview,
@@ -76,7 +76,7 @@ impl DocumentKind {
             DocumentKind::PenaltyDecision => "行政处罚决定书",
             DocumentKind::SealUp => "查封扣押决定书",
             DocumentKind::Suspension => "责令停产停业整顿决定书",
-            DocumentKind::Shutdown => "关闭取缔决定书",
+            DocumentKind::Shutdown => "提请关闭告知书",
             DocumentKind::Interview => "约谈通知书",
             DocumentKind::JointPunishment => "联合惩戒告知书",
             DocumentKind::Referral => "案件移送书",

@@ -77,15 +77,12 @@ fn region_name(conn: &mut DbConnection, code: &str) -> Result<String, ApiError> 
         .unwrap_or_else(|| code.to_owned()))
 }
 
-/// Where the party may seek review and sue: the county's government or the prefecture's
-/// bureau, and the county's court.
+/// Where the party may seek review and sue: the county's government (行政复议法, as revised in
+/// 2023, 第二十四条: a county bureau's act is reviewed by the government at its level), and the
+/// county's court.
 fn remedies(conn: &mut DbConnection, region_code: &str) -> Result<(String, String), ApiError> {
     let county = region_name(conn, &region_code[..region_code.len().min(6)])?;
-    let prefecture = region_name(conn, &region_code[..region_code.len().min(4)])?;
-    Ok((
-        format!("{county}人民政府或者{prefecture}应急管理局"),
-        format!("{county}人民法院"),
-    ))
+    Ok((format!("{county}人民政府"), format!("{county}人民法院")))
 }
 
 /// The county's bureau, for papers that name no issuing body of their own.
@@ -222,6 +219,9 @@ pub fn inspection_record(
         "summary": row.summary,
     });
     // An enterprise's self-inspection is its own paper, never the bureau's.
+    if row.kind == "self" {
+        facts["officers_label"] = json!("检查人员");
+    }
     let issuing_body = if row.kind == "self" {
         format!("{}（企业自查）", party_row.name)
     } else {

@@ -27,6 +27,8 @@ pub struct Sheet {
     pub qr_svg: String,
     /// The record's own time, as the document's date.
     pub date: chrono::NaiveDateTime,
+    /// The document's lasting identity (its verification code): the PDF's `/ID`.
+    pub ident: String,
     pub fonts: Arc<Fonts>,
 }
 
@@ -131,7 +133,7 @@ pub fn typeset(sheet: Sheet) -> Result<Vec<u8>, String> {
     let Warned { output, .. } = typst::compile::<PagedDocument>(&world);
     let document = output.map_err(|errors| describe(&errors))?;
     let options = PdfOptions {
-        ident: Smart::Auto,
+        ident: Smart::Custom(sheet.ident.clone()),
         creator: Smart::Custom(Some("safeloop".into())),
         timestamp: Some(Timestamp::new_utc(datetime(sheet.date))),
         page_ranges: None,

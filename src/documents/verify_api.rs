@@ -55,6 +55,7 @@ fn escape(text: &str) -> String {
 fn page(title: &str, body: &str) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
+        .insert_header((header::VARY, "Accept"))
         .body(format!(
             "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -112,7 +113,9 @@ pub async fn verify(
     };
     let found = Verification::from(row);
     if wants_json(&req) {
-        return Ok(HttpResponse::Ok().json(found));
+        return Ok(HttpResponse::Ok()
+            .insert_header((header::VARY, "Accept"))
+            .json(found));
     }
     let number = found.number.as_deref().unwrap_or("—");
     let body = format!(

@@ -59,6 +59,8 @@ fn check_content(request: &TransitionRequest) -> Result<(), ApiError> {
             "must be at most 2000 characters",
         ));
     }
+    // A rectification's and a re-check's notes are printed on the re-check opinion.
+    crate::documents::fonts::printable(&[("note", request.note.as_deref())])?;
     if request.photo_ids.len() < min_photos {
         return Err(ApiError::validation(
             "photo_ids",

@@ -132,6 +132,13 @@ pub async fn create_checklist(
         let detail = format!("{} field(s) are invalid", errors.len());
         return Err(ApiError::Validation { detail, errors });
     }
+    // The items are printed on inspection records.
+    let mut printed = vec![("name", Some(body.name.as_str()))];
+    for item in &body.items {
+        printed.push(("items.text", Some(item.text.as_str())));
+        printed.push(("items.legal_basis", Some(item.legal_basis.as_str())));
+    }
+    crate::documents::fonts::printable(&printed)?;
     let created_by = caller.id.to_string();
     let created = db::run(&state.pool, move |conn| {
         if catalog::find_sector(conn, &body.sector)?.is_none() {

@@ -159,6 +159,11 @@ pub async fn create_user(
         certificate_no: body.certificate_no.as_deref(),
     }));
     ApiError::check_fields(errors)?;
+    // An officer's name and certificate are printed on the papers they sign.
+    crate::documents::fonts::printable(&[
+        ("display_name", Some(&body.display_name)),
+        ("certificate_no", body.certificate_no.as_deref()),
+    ])?;
     let _permit = state.hashing_permit().await;
     let created = db::run(&state.pool, move |conn| {
         if let Some(enterprise_id) = &body.enterprise_id {
@@ -333,6 +338,10 @@ fn changes_for(current: &UserRow, patch: UserPatch) -> Result<UserChanges, ApiEr
         errors.push(FieldError::new("password", why));
     }
     ApiError::check_fields(errors)?;
+    crate::documents::fonts::printable(&[
+        ("display_name", patch.display_name.as_deref()),
+        ("certificate_no", certificate_no.as_deref()),
+    ])?;
     Ok(UserChanges {
         password_hash: patch.password.as_deref().map(password::hash),
         display_name: patch.display_name.map(|n| n.trim().to_owned()),

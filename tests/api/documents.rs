@@ -184,7 +184,7 @@ backend_test!(async fn a_rectification_notice_is_a_checkable_paper(app) {
     for fact in [
         "赣县区应急管理局", "责令限期整改指令书", "（赣县）应急责改〔2026〕17号", "王母渡烟花有限公司",
         "成品仓库消防通道堵塞", "3号成品库", "《烟花爆竹安全管理条例》第十条", "清理通道杂物，设置禁止占用标识",
-        "第六十五条第一款第（三）项", "60日内", "赣县区人民法院", "赣州市应急管理局",
+        "第六十五条第一款第（三）项", "60日内", "赣县区人民法院", "赣县区人民政府",
         &format!("JX-{}", case.lead.username), "（签名）", "（印章）",
     ] {
         assert!(text.contains(fact), "missing `{fact}` in:\n{text}");
@@ -309,7 +309,7 @@ backend_test!(async fn every_paper_of_the_loop_comes_out(app) {
     assert_ne!(notice.header("verification-code"), None);
 
     // The decisions, each under its own title.
-    for (kind, title) in [("seal_up", "查封扣押决定书"), ("suspension", "责令停产停业整顿决定书"), ("shutdown", "关闭取缔决定书"), ("interview", "约谈通知书"), ("joint_punishment", "联合惩戒告知书"), ("referral", "案件移送书")] {
+    for (kind, title) in [("seal_up", "查封扣押决定书"), ("suspension", "责令停产停业整顿决定书"), ("shutdown", "提请关闭告知书"), ("interview", "约谈通知书"), ("joint_punishment", "联合惩戒告知书"), ("referral", "案件移送书")] {
         let created = app
             .post_as(&lead.access, "/api/v1/enforcement-actions", &json!({
                 "id": uuid::Uuid::new_v4(), "kind": kind, "issuing_body": "赣县区应急管理局",
