@@ -188,15 +188,27 @@ pub fn inspection_record(
                 .optional()?;
             let items: Vec<(String, String)> = checklist_items::table
                 .filter(checklist_items::checklist_id.eq(id))
+                .order(checklist_items::position)
                 .select((checklist_items::code, checklist_items::text))
                 .load(conn)?;
             (name, items)
         }
         None => (None, Vec::new()),
     };
-    let results: Vec<Value> = inspection
-        .results
-        .iter()
+    // In the checklist's own order (YH-2 before YH-10), the same on every backend.
+    let mut ordered: Vec<&crate::inspection::model::ResultRow> =
+        inspection.results.iter().collect();
+    ordered.sort_by_key(|r| {
+        (
+            items
+                .iter()
+                .position(|(code, _)| *code == r.item_code)
+                .unwrap_or(usize::MAX),
+            r.item_code.clone(),
+        )
+    });
+    let results: Vec<Value> = ordered
+        .into_iter()
         .map(|r| {
             let text = items
                 .iter()

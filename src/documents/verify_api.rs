@@ -31,7 +31,7 @@ pub struct Verification {
 
 impl From<DocumentRow> for Verification {
     fn from(row: DocumentRow) -> Self {
-        let kind = DocumentKind::parse(&row.kind).unwrap_or(DocumentKind::InspectionRecord);
+        let kind = DocumentKind::parse(&row.kind).expect("documents are stored with a known kind");
         Verification {
             code: issue::grouped(&row.code),
             kind,
