@@ -274,7 +274,7 @@ pub async fn collect_garbage(state: &AppState) -> Result<usize, ApiError> {
         .await?;
     }
     // Resumable uploads past their expiry, and their parts.
-    super::resumable_api::collect_expired(state).await?;
+    super::resumable_parts::collect_expired(state).await?;
     Ok(removed)
 }
 

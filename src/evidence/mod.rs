@@ -8,6 +8,7 @@ mod local;
 pub mod model;
 pub mod resumable;
 pub mod resumable_api;
+pub mod resumable_parts;
 mod s3;
 pub mod store;
 pub mod upload;
