@@ -115,13 +115,51 @@ fn hazard_rows(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<HazardRow>
         .load(conn)?)
 }
 
-fn hazard_lines(rows: &[HazardRow]) -> Vec<Value> {
+/// Each hazard's deadline as it stood at `at`: an extension approved later records the
+/// deadline it replaced, so a paper first printed after it still shows the one it ordered.
+fn deadlines_at(
+    conn: &mut DbConnection,
+    rows: &[HazardRow],
+    at: NaiveDateTime,
+) -> Result<std::collections::HashMap<String, NaiveDateTime>, ApiError> {
+    use crate::db::schema::hazard_events;
+    let ids: Vec<&str> = rows.iter().map(|h| h.id.as_str()).collect();
+    let later: Vec<(String, Option<String>)> = hazard_events::table
+        .filter(hazard_events::hazard_id.eq_any(ids))
+        .filter(hazard_events::action.eq("approve_extension"))
+        .filter(hazard_events::at.gt(at))
+        .order((hazard_events::at, hazard_events::sequence))
+        .select((hazard_events::hazard_id, hazard_events::detail))
+        .load(conn)?;
+    let mut deadlines: std::collections::HashMap<String, NaiveDateTime> =
+        rows.iter().map(|h| (h.id.clone(), h.deadline)).collect();
+    let mut seen = std::collections::HashSet::new();
+    for (hazard_id, detail) in later {
+        if !seen.insert(hazard_id.clone()) {
+            continue;
+        }
+        let previous = detail
+            .and_then(|d| serde_json::from_str::<Value>(&d).ok())
+            .and_then(|d| d["previous_deadline"].as_str().map(str::to_owned))
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok());
+        if let Some(previous) = previous {
+            deadlines.insert(hazard_id, previous.naive_utc());
+        }
+    }
+    Ok(deadlines)
+}
+
+fn hazard_lines(
+    rows: &[HazardRow],
+    deadlines: &std::collections::HashMap<String, NaiveDateTime>,
+) -> Vec<Value> {
     rows.iter()
         .map(|h| {
+            let deadline = deadlines.get(&h.id).copied().unwrap_or(h.deadline);
             json!({
                 "description": h.description, "location": h.location,
                 "legal_basis": h.legal_basis, "measures": h.measures,
-                "deadline": chinese_date(h.deadline), "level": h.level,
+                "deadline": chinese_date(deadline), "level": h.level,
             })
         })
         .collect()
@@ -132,14 +170,16 @@ fn common(
     party_row: &EnterpriseRow,
     officer_ids: &[String],
     hazards: &[HazardRow],
+    at: NaiveDateTime,
 ) -> Result<Value, ApiError> {
     let (review_body, court) = remedies(conn, &party_row.region_code)?;
+    let deadlines = deadlines_at(conn, hazards, at)?;
     Ok(json!({
         "party": party(party_row),
         "officers": officers(conn, officer_ids)?,
         "review_body": review_body,
         "court": court,
-        "hazards": hazard_lines(hazards),
+        "hazards": hazard_lines(hazards, &deadlines),
     }))
 }
 
@@ -178,7 +218,13 @@ pub fn inspection_record(
         .select(hazards::id)
         .load(conn)?;
     let hazards = hazard_rows(conn, &found)?;
-    let mut facts = common(conn, &party_row, &inspection.officer_ids, &hazards)?;
+    let mut facts = common(
+        conn,
+        &party_row,
+        &inspection.officer_ids,
+        &hazards,
+        submitted_at,
+    )?;
     let (checklist, items) = match &row.checklist_id {
         Some(id) => {
             let name: Option<String> = checklists::table
@@ -268,13 +314,13 @@ pub fn action_document(
             .load(conn)?,
         None => vec![row.issued_by.clone()],
     };
-    let mut facts = common(conn, &party_row, &officer_ids, &hazards)?;
-    facts["summary"] = json!(row.summary);
     // The notice is dated when the party was told; everything else when it was issued.
     let at = match kind {
         DocumentKind::PenaltyNotice => row.notified_at.unwrap_or(row.issued_at),
         _ => row.issued_at,
     };
+    let mut facts = common(conn, &party_row, &officer_ids, &hazards, at)?;
+    facts["summary"] = json!(row.summary);
     if matches!(
         kind,
         DocumentKind::PenaltyNotice | DocumentKind::PenaltyDecision
@@ -335,6 +381,7 @@ pub fn recheck(
         &party_row,
         std::slice::from_ref(&check.actor_id),
         std::slice::from_ref(hazard),
+        check.at,
     )?;
     let passed = check.action == "verify_pass";
     facts["recheck"] = json!({

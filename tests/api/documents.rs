@@ -373,6 +373,24 @@ backend_test!(async fn a_name_no_font_can_show_is_refused(app) {
     assert_eq!(app.post_as(&lead.access, "/api/v1/hazards", &body).await.status, 201);
 });
 
+backend_test!(async fn a_paper_shows_the_deadline_it_ordered(app) {
+    let case = case(&app).await;
+    let supervisor = app.signed_in(Role::Supervisor).await;
+    // The deadline is extended after the notice was issued, before its paper is first printed.
+    let later = Utc::now() + Duration::days(30);
+    let asked = app
+        .post_as(&case.manager.access, &format!("/api/v1/hazards/{}/extensions", case.hazard), &json!({"requested_deadline": later, "reason": "设备到货延迟"}))
+        .await;
+    assert_eq!(asked.status, 201, "{}", asked.json());
+    let decision = format!("/api/v1/extensions/{}/decision", asked.json()["id"].as_str().unwrap());
+    assert_eq!(app.post_as(&supervisor.access, &decision, &json!({"approve": true})).await.status, 200);
+    let path = format!("/api/v1/enforcement-actions/{}/document.pdf", case.notice);
+    let text = text_of(&fetch_pdf(&app, &case.lead, &path).await.body).split_whitespace().collect::<String>();
+    let ordered = safeloop::documents::record::chinese_date((Utc::now() + Duration::days(7)).naive_utc());
+    let extended = safeloop::documents::record::chinese_date(later.naive_utc());
+    assert!(text.contains(&ordered) && !text.contains(&extended), "{ordered} ordered, not {extended}:\n{text}");
+});
+
 backend_test!(async fn a_self_inspection_is_the_enterprises_own_paper(app) {
     let plant = app.seed_enterprise("360704101", "fireworks", "王母渡烟花");
     let manager = app.signed_in_with(Role::Enterprise, |u| u.enterprise_id = Some(plant.clone())).await;
