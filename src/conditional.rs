@@ -30,6 +30,13 @@ pub fn not_modified(req: &HttpRequest, version: i64) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IfMatch(Vec<i64>);
 
+impl IfMatch {
+    /// The one version a form was rendered at (the console's hidden `version` field).
+    pub fn exactly(version: i64) -> IfMatch {
+        IfMatch(vec![version])
+    }
+}
+
 /// The versions the client says it is changing (`If-Match`): `None` when it sent none, or `*`
 /// (any current version). A weak tag (`W/"3"`) is kept as matching nothing, so it answers 412.
 pub fn expected_version(req: &HttpRequest) -> Result<Option<IfMatch>, ApiError> {

@@ -128,6 +128,9 @@ pub struct Config {
     pub document_templates: Option<PathBuf>,
     /// Directories searched for a font when a name has a character the shipped font lacks.
     pub font_dirs: Vec<PathBuf>,
+    /// The risk map's tile URL template (`https://…/{z}/{x}/{y}.png`); none by default, so a
+    /// bureau on a closed network draws its points on a blank map.
+    pub map_tiles: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -269,6 +272,7 @@ impl Config {
                 .filter(|d| !d.is_empty())
                 .map(PathBuf::from)
                 .collect(),
+            map_tiles: map_tiles(lookup("SAFELOOP_MAP_TILES").as_deref())?,
         })
     }
 
@@ -297,6 +301,24 @@ fn public_url(value: Option<&str>) -> Result<String, ConfigError> {
         )));
     }
     Ok(url.to_owned())
+}
+
+/// `SAFELOOP_MAP_TILES`: an http(s) template with `{z}`, `{x}` and `{y}`.
+fn map_tiles(value: Option<&str>) -> Result<Option<String>, ConfigError> {
+    let Some(url) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
+    let has_places = ["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p));
+    let clean = !url
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || "'\"<>;".contains(c));
+    if !(scheme_ok && has_places && clean) {
+        return Err(ConfigError(format!(
+            "SAFELOOP_MAP_TILES must be an http(s) URL template with {{z}}, {{x}} and {{y}}, not `{url}`"
+        )));
+    }
+    Ok(Some(url.to_owned()))
 }
 
 fn s3_settings(

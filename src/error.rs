@@ -101,6 +101,8 @@ pub enum ApiError {
     #[error("{detail}")]
     TransitionRefused {
         detail: String,
+        /// The same reason in Chinese, for the console (not part of the problem body).
+        detail_zh: String,
         allowed: Vec<String>,
     },
     #[error("{0}")]

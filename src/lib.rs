@@ -7,6 +7,7 @@ pub mod auth;
 pub mod calendar;
 pub mod conditional;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod demo;
 pub mod documents;
@@ -126,6 +127,7 @@ pub fn app(
     let cors = ops::cross_origin::policy(&state.config.cors_origins);
     let cross_origin = Condition::new(cors.is_some(), cors.unwrap_or_default());
     let route_index = web::Data::from(state.api_document.routes.clone());
+    let console_policy = console::content_policy(state.config.map_tiles.as_deref());
     App::new()
         .app_data(web::Data::new(state))
         .app_data(route_index)
@@ -163,6 +165,7 @@ pub fn app(
         .into_utoipa_app()
         .configure(routes::configure)
         .into_app()
+        .configure(|config| routes::console(config, &console_policy))
         .default_service(web::to(ops::fallback::unmatched))
         .wrap(from_fn(idempotency_key::middleware))
         .wrap(from_fn(ops::query_guard::middleware))
@@ -175,11 +178,11 @@ pub fn app(
         .wrap(TracingLogger::default())
 }
 
-/// `GET /`: where a person starts, for now the API's documentation. Not permanent, so
-/// browsers ask again once there is more to lead to.
+/// `GET /`: where a person starts, the console (the API's documentation is at `/docs/`). Not
+/// permanent, so browsers ask again.
 async fn home() -> actix_web::HttpResponse {
     actix_web::HttpResponse::SeeOther()
-        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+        .insert_header((actix_web::http::header::LOCATION, "/console/"))
         .finish()
 }
 

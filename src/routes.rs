@@ -104,3 +104,76 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(map_api::map_hazards),
         );
 }
+
+/// The console's pages (`src/console/`): HTML for people, not part of the API's contract.
+pub fn console(config: &mut actix_web::web::ServiceConfig, policy: &str) {
+    use crate::console::*;
+    use actix_web::web::{get, post, resource};
+    config.service(
+        actix_web::web::scope("/console")
+            .wrap(
+                actix_web::middleware::DefaultHeaders::new()
+                    .add(("Content-Security-Policy", policy.to_owned()))
+                    .add(("X-Frame-Options", "DENY"))
+                    .add(("Referrer-Policy", "same-origin")),
+            )
+            .route("/assets/{name}", get().to(assets::serve))
+            .service(
+                resource("/login")
+                    .route(get().to(sign_in_page::show))
+                    .route(post().to(sign_in_page::submit)),
+            )
+            .route("/logout", post().to(sign_in_page::sign_out))
+            .route("/", get().to(work_queue::show))
+            .route("/hazards", get().to(list_pages::hazards))
+            // Before `/hazards/{id}`, which would take `export` for an id.
+            .route("/hazards/export", get().to(list_pages::export))
+            .route("/hazards/{id}", get().to(hazard_page::show))
+            .route(
+                "/hazards/{id}/transitions",
+                post().to(loop_actions::transition),
+            )
+            .route(
+                "/hazards/{id}/rectification",
+                post().to(rectification::submit),
+            )
+            .route(
+                "/hazards/{id}/extensions",
+                post().to(loop_actions::request_extension),
+            )
+            .route(
+                "/hazards/{id}/listing",
+                post().to(loop_actions::set_listing),
+            )
+            .route("/extensions", get().to(extension_pages::show))
+            .route(
+                "/extensions/{id}/decision",
+                post().to(loop_actions::decide_extension),
+            )
+            .route("/listed", get().to(list_pages::listed))
+            .route("/inspections", get().to(list_pages::inspections))
+            .route("/stats", get().to(stats_page::show))
+            .route("/map", get().to(map_page::show))
+            .route("/map/hazards.geojson", get().to(map_page::features))
+            .route("/photos/{id}/thumbnail", get().to(photos::thumbnail))
+            .route("/photos/{id}/content", get().to(photos::content))
+            .route("/admin/users", get().to(admin_pages::users))
+            .route("/admin/users", post().to(admin_pages::create_user))
+            .route(
+                "/admin/users/{id}/active",
+                post().to(admin_pages::set_active),
+            )
+            .route("/admin/enterprises", get().to(admin_pages::enterprises))
+            .route(
+                "/admin/enterprises",
+                post().to(admin_pages::create_enterprise),
+            )
+            .route("/admin/checklists", get().to(admin_pages::checklists))
+            .route("/admin/webhooks", get().to(admin_pages::webhooks))
+            .default_service(actix_web::web::to(page_not_found)),
+    );
+}
+
+async fn page_not_found() -> Result<actix_web::HttpResponse, crate::console::PageError> {
+    Err(crate::error::ApiError::NotFound("page").into())
+}

@@ -64,7 +64,7 @@ impl From<Session> for TokenResponse {
 }
 
 /// The client's address for throttling: the peer, or `X-Forwarded-For` when configured.
-fn client_addr(req: &HttpRequest, state: &AppState) -> String {
+pub fn client_addr(req: &HttpRequest, state: &AppState) -> String {
     let info = req.connection_info();
     let addr = if state.config.trust_forwarded_for {
         info.realip_remote_addr()
@@ -90,12 +90,6 @@ pub async fn login(
     req: HttpRequest,
     Json(body): Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    if body.username.chars().count() > 64 || body.password.chars().count() > password::MAX_LENGTH {
-        return Err(ApiError::validation(
-            "username",
-            "username or password is too long",
-        ));
-    }
     let client = client_addr(&req, &state);
     let _permit = state.hashing_permit().await;
     let worker = state.clone();

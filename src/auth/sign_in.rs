@@ -34,6 +34,25 @@ pub fn sign_in(
     password_given: &str,
     client_addr: &str,
 ) -> Result<Session, ApiError> {
+    let user = check_credentials(conn, username, password_given, client_addr)?;
+    let refresh_token = session::issue(conn, &user.id, None, refresh_ttl)?;
+    Ok(open(keys, user, refresh_token))
+}
+
+/// The user whose password this is, counted by the throttle either way: the one check of
+/// credentials the API and the console share (argon2: call off the workers).
+pub fn check_credentials(
+    conn: &mut DbConnection,
+    username: &str,
+    password_given: &str,
+    client_addr: &str,
+) -> Result<UserRow, ApiError> {
+    if username.chars().count() > 64 || password_given.chars().count() > password::MAX_LENGTH {
+        return Err(ApiError::validation(
+            "username",
+            "username or password is too long",
+        ));
+    }
     // `Admin` and `ａｄｍｉｎ` are `admin`, for sign-in and for the throttle's count alike.
     let username = &crate::text::username_key(username);
     throttle::check(conn, username, client_addr)?;
@@ -45,11 +64,8 @@ pub fn sign_in(
     let matches = password::verify(password_given, stored);
     match found {
         Some(user) if matches && user.active => {
-            let refresh_token = conn.transaction(|conn| {
-                throttle::record_success(conn, username)?;
-                session::issue(conn, &user.id, None, refresh_ttl)
-            })?;
-            Ok(open(keys, user, refresh_token))
+            throttle::record_success(conn, username)?;
+            Ok(user)
         }
         _ => {
             throttle::record_failure(conn, username, client_addr)?;

@@ -33,6 +33,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    console_sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     login_failures (id) {
         id -> Text,
         username -> Text,
@@ -466,6 +476,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(console_sessions -> users (user_id));
 diesel::joinable!(daily_digests -> webhook_endpoints (endpoint_id));
 diesel::joinable!(hazard_reminders -> hazards (hazard_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
@@ -518,4 +529,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     resumable_uploads,
     resumable_upload_parts,
     documents,
+    console_sessions,
 );

@@ -111,12 +111,15 @@ const MAX_TEXT_FIELD: usize = 1024;
 
 /// The photo part of a form, spooled to an anonymous temporary file as it arrives, so a burst
 /// of uploads waits for its turn at inspection on disk rather than in memory.
-struct Spooled {
-    file: tokio::fs::File,
-    len: usize,
+pub(crate) struct Spooled {
+    pub file: tokio::fs::File,
+    pub len: usize,
 }
 
-async fn spool(field: &mut actix_multipart::Field, max_bytes: usize) -> Result<Spooled, ApiError> {
+pub(crate) async fn spool(
+    field: &mut actix_multipart::Field,
+    max_bytes: usize,
+) -> Result<Spooled, ApiError> {
     use tokio::io::AsyncWriteExt;
     let io = |e: std::io::Error| ApiError::internal(format!("spooling an upload: {e}"));
     let file = actix_web::web::block(tempfile::tempfile)
@@ -233,7 +236,11 @@ pub async fn upload_photo(
         .json(PhotoView::from(photo)))
 }
 
-async fn visible(state: &AppState, caller: AuthUser, id: uuid::Uuid) -> Result<PhotoRow, ApiError> {
+pub(crate) async fn visible(
+    state: &AppState,
+    caller: AuthUser,
+    id: uuid::Uuid,
+) -> Result<PhotoRow, ApiError> {
     let id = id.to_string();
     db::run(&state.pool, move |conn| {
         model::find_visible(conn, &caller, &id)
@@ -258,7 +265,7 @@ pub async fn get_photo(
     Ok(HttpResponse::Ok().json(PhotoView::from(photo)))
 }
 
-async fn serve(
+pub(crate) async fn serve(
     state: &AppState,
     req: &HttpRequest,
     key: &str,

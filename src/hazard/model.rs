@@ -182,3 +182,18 @@ pub fn list(
         .select(HazardRow::as_select())
         .load(conn)?)
 }
+
+/// Unresolved hazards (open, submitted, verified) in scope, the soonest deadline first: what an
+/// enterprise works down.
+pub fn unresolved_by_deadline(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    limit: i64,
+) -> Result<Vec<HazardRow>, ApiError> {
+    Ok(scoped(scope)
+        .filter(hazards::status.eq_any(["open", "submitted", "verified"]))
+        .order((hazards::deadline.asc(), hazards::id.asc()))
+        .limit(limit)
+        .select(HazardRow::as_select())
+        .load(conn)?)
+}

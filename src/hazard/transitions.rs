@@ -94,16 +94,11 @@ pub fn transition(
     crate::conditional::check_version(expected_version.as_ref(), hazard.version)?;
     let from = Status::parse(&hazard.status).expect("statuses are checked by the database");
     let me = caller.id.to_string();
-    let actor = Actor {
-        role: caller.role,
-        own_enterprise: caller.role == Role::Enterprise
-            && caller.enterprise_id.as_deref() == Some(&hazard.enterprise_id),
-        verified_it: from == Status::Verified
-            && events::last_verifier(conn, hazard_id)?.as_deref() == Some(me.as_str()),
-    };
+    let actor = actor_for(conn, caller, &hazard)?;
     let to = workflow::next(from, request.action, actor).map_err(|refusal| {
         ApiError::TransitionRefused {
             detail: refusal.reason,
+            detail_zh: refusal.reason_zh,
             allowed: refusal
                 .allowed
                 .iter()
@@ -166,6 +161,22 @@ pub fn transition(
         Ok(())
     })?;
     model::find_in_scope(conn, &Scope::of(caller), hazard_id)
+}
+
+/// The caller as the loop sees them on this hazard.
+pub fn actor_for(
+    conn: &mut DbConnection,
+    caller: &AuthUser,
+    hazard: &HazardRow,
+) -> Result<Actor, ApiError> {
+    let me = caller.id.to_string();
+    Ok(Actor {
+        role: caller.role,
+        own_enterprise: caller.role == Role::Enterprise
+            && caller.enterprise_id.as_deref() == Some(&hazard.enterprise_id),
+        verified_it: hazard.status == Status::Verified.as_str()
+            && events::last_verifier(conn, &hazard.id)?.as_deref() == Some(me.as_str()),
+    })
 }
 
 /// When it was rectified (整治到位: the re-check passed) and closed (销号).

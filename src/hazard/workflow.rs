@@ -78,6 +78,17 @@ impl Status {
     pub fn parse(text: &str) -> Option<Status> {
         Status::ALL.into_iter().find(|s| s.as_str() == text)
     }
+
+    /// The status as the bureau's forms name it.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Status::Open => "待整改",
+            Status::Submitted => "待复查",
+            Status::Verified => "待销号",
+            Status::Closed => "已销号",
+            Status::Cancelled => "已撤销",
+        }
+    }
 }
 
 impl Action {
@@ -100,6 +111,22 @@ impl Action {
             Action::Cancel => "cancel",
         }
     }
+
+    pub fn parse(text: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.as_str() == text)
+    }
+
+    /// The action as the console's buttons name it.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Action::SubmitRectification => "提交整改",
+            Action::VerifyPass => "复查通过",
+            Action::VerifyFail => "复查不通过",
+            Action::ApproveClosure => "批准销号",
+            Action::RejectClosure => "驳回销号",
+            Action::Cancel => "撤销隐患",
+        }
+    }
 }
 
 /// Who is acting, as far as the loop cares.
@@ -116,6 +143,8 @@ pub struct Actor {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     pub reason: String,
+    /// The same reason in Chinese, as the console shows it.
+    pub reason_zh: String,
     pub allowed: Vec<Action>,
 }
 
@@ -134,26 +163,41 @@ fn edge(status: Status, action: Action) -> Option<Status> {
     }
 }
 
+/// Why a role may not take an action: (English, Chinese).
+type Why = (&'static str, &'static str);
+
 /// Whether the actor may take the action (when it exists from the status).
-fn permitted(action: Action, actor: Actor) -> Result<(), &'static str> {
+fn permitted(action: Action, actor: Actor) -> Result<(), Why> {
     use Action::*;
     match (action, actor.role) {
         (SubmitRectification, Role::Enterprise) if actor.own_enterprise => Ok(()),
-        (SubmitRectification, Role::Enterprise) => {
-            Err("only the enterprise's own users may submit its rectification")
-        }
+        (SubmitRectification, Role::Enterprise) => Err((
+            "only the enterprise's own users may submit its rectification",
+            "只有本企业的用户可以提交本企业的整改",
+        )),
         (SubmitRectification, Role::Inspector) => Ok(()),
-        (SubmitRectification, _) => {
-            Err("rectification is submitted by the enterprise or recorded by an inspector")
-        }
+        (SubmitRectification, _) => Err((
+            "rectification is submitted by the enterprise or recorded by an inspector",
+            "整改由企业提交，或由检查员现场记录",
+        )),
         (VerifyPass | VerifyFail, Role::Inspector) => Ok(()),
-        (VerifyPass | VerifyFail, _) => Err("re-checks (复查) are made by inspectors"),
-        (ApproveClosure, Role::Supervisor) if actor.verified_it => {
-            Err("the person who passed the re-check may not also approve the closure")
-        }
+        (VerifyPass | VerifyFail, _) => Err((
+            "re-checks (复查) are made by inspectors",
+            "复查由检查员进行",
+        )),
+        (ApproveClosure, Role::Supervisor) if actor.verified_it => Err((
+            "the person who passed the re-check may not also approve the closure",
+            "复查通过的人不能再批准同一隐患的销号",
+        )),
         (ApproveClosure | RejectClosure | Cancel, Role::Supervisor) => Ok(()),
-        (ApproveClosure | RejectClosure, _) => Err("closure (销号) is decided by a supervisor"),
-        (Cancel, _) => Err("hazards are cancelled by a supervisor"),
+        (ApproveClosure | RejectClosure, _) => Err((
+            "closure (销号) is decided by a supervisor",
+            "销号由监管人员决定",
+        )),
+        (Cancel, _) => Err((
+            "hazards are cancelled by a supervisor",
+            "隐患由监管人员撤销",
+        )),
     }
 }
 
@@ -167,18 +211,22 @@ pub fn allowed(status: Status, actor: Actor) -> Vec<Action> {
 
 /// The next status, or why not.
 pub fn next(status: Status, action: Action, actor: Actor) -> Result<Status, Refusal> {
-    let refuse = |reason: String| Refusal {
+    let refuse = |reason: String, reason_zh: String| Refusal {
         reason,
+        reason_zh,
         allowed: allowed(status, actor),
     };
     let Some(to) = edge(status, action) else {
-        return Err(refuse(format!(
-            "`{}` is not possible while the hazard is {}",
-            action.as_str(),
-            status.as_str()
-        )));
+        return Err(refuse(
+            format!(
+                "`{}` is not possible while the hazard is {}",
+                action.as_str(),
+                status.as_str()
+            ),
+            format!("隐患{}，不能{}", status.name_zh(), action.name_zh()),
+        ));
     };
-    permitted(action, actor).map_err(|why| refuse(why.to_owned()))?;
+    permitted(action, actor).map_err(|(en, zh)| refuse(en.to_owned(), zh.to_owned()))?;
     Ok(to)
 }
 
@@ -230,6 +278,7 @@ mod tests {
                                 "{status:?} {action:?} {role:?}"
                             );
                             assert!(!refusal.reason.is_empty());
+                            assert!(!refusal.reason_zh.is_empty());
                         }
                     }
                 }
@@ -280,6 +329,7 @@ mod tests {
         }
         for action in Action::ALL {
             assert_eq!(serde_json::to_value(action).unwrap(), action.as_str());
+            assert_eq!(Action::parse(action.as_str()), Some(action));
         }
     }
 }

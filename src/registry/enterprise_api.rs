@@ -181,18 +181,10 @@ pub struct EnterprisePage {
 pub async fn create_enterprise(
     state: web::Data<AppState>,
     caller: AuthUser,
-    Json(mut body): Json<CreateEnterprise>,
+    Json(body): Json<CreateEnterprise>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Admin, Role::Supervisor])?;
-    body.credit_code = credit_code::normalize(&body.credit_code);
-    ApiError::check_fields(rules::field_errors(&body))?;
-    rules::check_printable(&body)?;
-    let id = body.id.unwrap_or_default().to_string();
     let created = db::run(&state.pool, move |conn| {
-        rules::check_placement(conn, &caller, &body)?;
-        let row = rules::row_from(&body, id);
-        enterprise::insert(conn, &row)?;
-        Ok(row)
+        rules::register(conn, &caller, body)
     })
     .await?;
     Ok(HttpResponse::Created()

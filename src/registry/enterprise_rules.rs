@@ -125,6 +125,24 @@ pub fn check_placement(
     Ok(())
 }
 
+/// Checks and stores a new enterprise (admin, or a supervisor inside their scope): the one way
+/// in, for the API and the console alike.
+pub fn register(
+    conn: &mut DbConnection,
+    caller: &AuthUser,
+    mut e: CreateEnterprise,
+) -> Result<EnterpriseRow, ApiError> {
+    caller.require(&[crate::auth::Role::Admin, crate::auth::Role::Supervisor])?;
+    e.credit_code = credit_code::normalize(&e.credit_code);
+    ApiError::check_fields(field_errors(&e))?;
+    check_printable(&e)?;
+    let id = e.id.unwrap_or_default().to_string();
+    check_placement(conn, caller, &e)?;
+    let row = row_from(&e, id);
+    super::enterprise::insert(conn, &row)?;
+    Ok(row)
+}
+
 /// The row to store for a new enterprise.
 pub fn row_from(e: &CreateEnterprise, id: String) -> EnterpriseRow {
     let now = db::now();

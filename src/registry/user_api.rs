@@ -84,7 +84,7 @@ pub struct CreateUser {
 }
 
 /// Fields to change; absent fields stay. `null` clears a nullable field.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
     pub display_name: Option<String>,
@@ -138,6 +138,16 @@ pub async fn create_user(
     Json(body): Json<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin])?;
+    let _permit = state.hashing_permit().await;
+    let created = db::run(&state.pool, move |conn| register(conn, body)).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/users/{}", created.id)))
+        .json(UserView::from(created)))
+}
+
+/// Checks and stores a new user (argon2 inside: call off the workers, holding a hashing
+/// permit): the one way in, for the API and the console alike.
+pub fn register(conn: &mut crate::db::DbConnection, body: CreateUser) -> Result<UserRow, ApiError> {
     let mut body = body;
     body.username = text::fold_username(&body.username);
     let sectors = body.sectors.clone().unwrap_or_default();
@@ -164,33 +174,26 @@ pub async fn create_user(
         ("display_name", Some(&body.display_name)),
         ("certificate_no", body.certificate_no.as_deref()),
     ])?;
-    let _permit = state.hashing_permit().await;
-    let created = db::run(&state.pool, move |conn| {
-        if let Some(enterprise_id) = &body.enterprise_id {
-            require_enterprise(conn, enterprise_id)?;
-        }
-        let now = db::now();
-        let new_user = NewUser {
-            id: UserId::new().to_string(),
-            username: body.username,
-            password_hash: password::hash(&body.password),
-            display_name: body.display_name.trim().to_owned(),
-            role: body.role.as_str().to_owned(),
-            enterprise_id: body.enterprise_id,
-            region_prefix: body.region_prefix,
-            sectors: user::sector_text(&sectors),
-            certificate_no: body.certificate_no.map(|c| c.trim().to_owned()),
-            active: true,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
-        user::insert(conn, &new_user)
-    })
-    .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/users/{}", created.id)))
-        .json(UserView::from(created)))
+    if let Some(enterprise_id) = &body.enterprise_id {
+        require_enterprise(conn, enterprise_id)?;
+    }
+    let now = db::now();
+    let new_user = NewUser {
+        id: UserId::new().to_string(),
+        username: body.username,
+        password_hash: password::hash(&body.password),
+        display_name: body.display_name.trim().to_owned(),
+        role: body.role.as_str().to_owned(),
+        enterprise_id: body.enterprise_id,
+        region_prefix: body.region_prefix,
+        sectors: user::sector_text(&sectors),
+        certificate_no: body.certificate_no.map(|c| c.trim().to_owned()),
+        active: true,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    user::insert(conn, &new_user)
 }
 
 /// List users, newest first.
@@ -270,24 +273,30 @@ pub async fn update_user(
         Some(_) => Some(state.hashing_permit().await),
         None => None,
     };
-    let updated = db::run(&state.pool, move |conn| {
-        use diesel::Connection;
-        conn.transaction(|conn| {
-            let current = user::find(conn, &id)?;
-            if let Some(Some(enterprise_id)) = &patch.enterprise_id {
-                require_enterprise(conn, enterprise_id)?;
-            }
-            let changes = changes_for(&current, patch)?;
-            let revoke = changes.password_hash.is_some() || changes.active == Some(false);
-            let updated = user::update(conn, &current, changes)?;
-            if revoke {
-                session::revoke_all_for_user(conn, &updated.id)?;
-            }
-            Ok(updated)
-        })
-    })
-    .await?;
+    let updated = db::run(&state.pool, move |conn| change(conn, &id, patch)).await?;
     Ok(HttpResponse::Ok().json(UserView::from(updated)))
+}
+
+/// Applies an admin's patch to a user; deactivation and a new password revoke their tokens.
+pub fn change(
+    conn: &mut crate::db::DbConnection,
+    id: &str,
+    patch: UserPatch,
+) -> Result<UserRow, ApiError> {
+    use diesel::Connection;
+    conn.transaction(|conn| {
+        let current = user::find(conn, id)?;
+        if let Some(Some(enterprise_id)) = &patch.enterprise_id {
+            require_enterprise(conn, enterprise_id)?;
+        }
+        let changes = changes_for(&current, patch)?;
+        let revoke = changes.password_hash.is_some() || changes.active == Some(false);
+        let updated = user::update(conn, &current, changes)?;
+        if revoke {
+            session::revoke_all_for_user(conn, &updated.id)?;
+        }
+        Ok(updated)
+    })
 }
 
 fn require_enterprise(conn: &mut crate::db::DbConnection, id: &str) -> Result<(), ApiError> {

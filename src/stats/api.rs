@@ -72,7 +72,7 @@ fn next_year() -> chrono::NaiveDateTime {
     calendar::start_of_year(calendar::year_of(Utc::now()) + 1)
 }
 
-fn selection(query: &StatsQuery, scope: Scope) -> Result<Selection, ApiError> {
+pub fn selection(query: &StatsQuery, scope: Scope) -> Result<Selection, ApiError> {
     let from = calendar::bound_param("from", query.from.as_deref())?.unwrap_or_else(this_year);
     let to = calendar::bound_param("to", query.to.as_deref())?.unwrap_or_else(next_year);
     if from >= to {
@@ -171,7 +171,7 @@ fn inspection_totals(
     }
 }
 
-fn compute(
+pub fn compute(
     conn: &mut DbConnection,
     selection: &Selection,
     group: Option<GroupBy>,

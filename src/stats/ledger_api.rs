@@ -224,8 +224,16 @@ pub async fn export_hazards(
     caller: AuthUser,
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    ledger(&state, caller, query.into_inner()).await
+}
+
+/// The ledger as the caller may read it: the export endpoint's answer, also the console's.
+pub async fn ledger(
+    state: &AppState,
+    caller: AuthUser,
+    query: ExportQuery,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Supervisor, Role::Admin])?;
-    let query = query.into_inner();
     let format = query.format.unwrap_or_default();
     let filter = query.into_filter()?;
     let scope = Scope::of(&caller);

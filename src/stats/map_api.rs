@@ -201,7 +201,19 @@ pub async fn map_hazards(
     caller: AuthUser,
     query: web::Query<MapQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.into_inner();
+    let features = open_hazards(&state, caller, query.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/geo+json")
+        .json(features))
+}
+
+/// The unresolved hazards the caller may see, as GeoJSON: the map endpoint's answer, also the
+/// console's risk map.
+pub async fn open_hazards(
+    state: &AppState,
+    caller: AuthUser,
+    query: MapQuery,
+) -> Result<FeatureCollection, ApiError> {
     let statuses: Vec<String> = match &query.status {
         Some(status) if UNRESOLVED.contains(&status.as_str()) => vec![status.clone()],
         Some(_) => {
@@ -241,14 +253,12 @@ pub async fn map_hazards(
             feature(row, company, now)
         })
         .collect();
-    Ok(HttpResponse::Ok()
-        .content_type("application/geo+json")
-        .json(FeatureCollection {
-            kind: "FeatureCollection".into(),
-            features,
-            truncated,
-            server_time: Utc::now(),
-        }))
+    Ok(FeatureCollection {
+        kind: "FeatureCollection".into(),
+        features,
+        truncated,
+        server_time: Utc::now(),
+    })
 }
 
 #[cfg(test)]

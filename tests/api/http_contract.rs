@@ -217,5 +217,5 @@ backend_test!(async fn request_ids_and_blank_filters(app) {
     }
     let home = app.get("/").await;
     assert_eq!(home.status, 303);
-    assert_eq!(home.header("location"), Some("/docs/"));
+    assert_eq!(home.header("location"), Some("/console/"));
 });

@@ -1,0 +1,416 @@
+//! The administrator's pages: users (create, deactivate), enterprises (create, with the credit
+//! code's check and its recorded override), checklists and webhook endpoints. Every write goes
+//! through the function the API's endpoint uses.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::work_queue::DoneQuery;
+use super::{Frame, PageError, Visitor, form, html, local_time, messages, see_other};
+use crate::AppState;
+use crate::auth::Role;
+use crate::auth::scope::Scope;
+use crate::db;
+use crate::error::ApiError;
+use crate::inspection::checklist;
+use crate::notify::endpoints;
+use crate::registry::catalog::{self, Sector};
+use crate::registry::enterprise::{self, EnterpriseFilter};
+use crate::registry::enterprise_api::{CreateEnterprise, RiskLevel};
+use crate::registry::enterprise_rules;
+use crate::registry::user::{self, UserFilter};
+use crate::registry::user_api::{self, CreateUser, UserPatch};
+
+pub struct UserLine {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: &'static str,
+    pub scope: String,
+    pub active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/admin_users.html")]
+struct UsersPage {
+    frame: Frame,
+    users: Vec<UserLine>,
+}
+
+fn admin(visitor: &Visitor) -> Result<(), PageError> {
+    visitor.require(&[Role::Admin])
+}
+
+/// `GET /console/admin/users`
+pub async fn users(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    query: web::Query<DoneQuery>,
+) -> Result<HttpResponse, PageError> {
+    admin(&visitor)?;
+    let rows = db::run(&state.pool, |conn| {
+        let filter = UserFilter {
+            role: None,
+            active: None,
+            after: None,
+            limit: 500,
+        };
+        user::list(conn, &filter)
+    })
+    .await?;
+    let users = rows
+        .into_iter()
+        .map(|u| UserLine {
+            role: Role::parse(&u.role).map_or("", messages::role_name),
+            scope: match (&u.enterprise_id, &u.region_prefix) {
+                (Some(enterprise), _) => format!("企业 {enterprise}"),
+                (None, Some(region)) => format!("区域 {region} {}", u.sectors.replace(',', " ")),
+                (None, None) => "全部".into(),
+            },
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            active: u.active,
+        })
+        .collect();
+    let page = UsersPage {
+        frame: Frame::new(&visitor, "/console/admin/users", query.done.as_deref()),
+        users,
+    };
+    Ok(html(StatusCode::OK, page.render()))
+}
+
+fn given(text: &str) -> Option<String> {
+    Some(text.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+#[derive(Deserialize)]
+struct NewUserForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    enterprise_id: String,
+    #[serde(default)]
+    region_prefix: String,
+    #[serde(default)]
+    sectors: String,
+    #[serde(default)]
+    certificate_no: String,
+}
+
+/// `POST /console/admin/users`
+pub async fn create_user(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    visitor: Visitor,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    admin(&visitor)?;
+    let sent: NewUserForm = form::parse(&body)?;
+    form::check(&req, &visitor.csrf_token, &sent.csrf)?;
+    let role =
+        Role::parse(&sent.role).ok_or_else(|| ApiError::validation("role", "choose a role"))?;
+    let sectors: Vec<String> = sent
+        .sectors
+        .split([',', ' ', '，'])
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let body = CreateUser {
+        username: sent.username,
+        password: sent.password,
+        display_name: sent.display_name,
+        role,
+        enterprise_id: given(&sent.enterprise_id),
+        region_prefix: given(&sent.region_prefix),
+        sectors: (!sectors.is_empty()).then_some(sectors),
+        certificate_no: given(&sent.certificate_no),
+    };
+    let _permit = state.hashing_permit().await;
+    db::run(&state.pool, move |conn| user_api::register(conn, body)).await?;
+    Ok(see_other("/console/admin/users?done=saved"))
+}
+
+#[derive(Deserialize)]
+struct ActiveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    active: String,
+}
+
+/// `POST /console/admin/users/{id}/active`: 停用 or 启用; a deactivated user's console sessions
+/// and tokens stop at once.
+pub async fn set_active(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    visitor: Visitor,
+    id: web::Path<uuid::Uuid>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    admin(&visitor)?;
+    let sent: ActiveForm = form::parse(&body)?;
+    form::check(&req, &visitor.csrf_token, &sent.csrf)?;
+    let id = id.into_inner().to_string();
+    let patch = UserPatch {
+        active: Some(sent.active == "true"),
+        ..UserPatch::default()
+    };
+    db::run(&state.pool, move |conn| user_api::change(conn, &id, patch)).await?;
+    Ok(see_other("/console/admin/users?done=saved"))
+}
+
+pub struct EnterpriseLine {
+    pub id: String,
+    pub name: String,
+    pub credit_code: String,
+    pub region_code: String,
+    pub sector: String,
+    pub overridden: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/admin_enterprises.html")]
+struct EnterprisesPage {
+    frame: Frame,
+    search: String,
+    sectors: Vec<Sector>,
+    enterprises: Vec<EnterpriseLine>,
+}
+
+#[derive(Deserialize)]
+pub struct EnterpriseSearch {
+    #[serde(default)]
+    q: String,
+    done: Option<String>,
+}
+
+/// `GET /console/admin/enterprises`
+pub async fn enterprises(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    query: web::Query<EnterpriseSearch>,
+) -> Result<HttpResponse, PageError> {
+    admin(&visitor)?;
+    let text = given(&query.q);
+    let (rows, sectors) = db::run(&state.pool, move |conn| {
+        let filter = EnterpriseFilter {
+            text,
+            limit: 200,
+            ..EnterpriseFilter::default()
+        };
+        Ok((
+            enterprise::list(conn, &Scope::All, &filter)?,
+            catalog::all_sectors(conn)?,
+        ))
+    })
+    .await?;
+    let names: std::collections::HashMap<&str, &str> = sectors
+        .iter()
+        .map(|s| (s.code.as_str(), s.name.as_str()))
+        .collect();
+    let enterprises = rows
+        .into_iter()
+        .take(200)
+        .map(|e| EnterpriseLine {
+            sector: names
+                .get(e.sector_code.as_str())
+                .map_or(e.sector_code.clone(), |n| (*n).to_owned()),
+            overridden: e.credit_code_override_reason.is_some(),
+            id: e.id,
+            name: e.name,
+            credit_code: e.credit_code,
+            region_code: e.region_code,
+        })
+        .collect();
+    let page = EnterprisesPage {
+        frame: Frame::new(
+            &visitor,
+            "/console/admin/enterprises",
+            query.done.as_deref(),
+        ),
+        search: query.q.clone(),
+        sectors,
+        enterprises,
+    };
+    Ok(html(StatusCode::OK, page.render()))
+}
+
+#[derive(Deserialize)]
+struct NewEnterpriseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    credit_code: String,
+    #[serde(default)]
+    credit_code_override_reason: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    sector: String,
+    #[serde(default)]
+    region_code: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    latitude: String,
+    #[serde(default)]
+    longitude: String,
+    #[serde(default)]
+    risk_level: String,
+    #[serde(default)]
+    contact_name: String,
+    #[serde(default)]
+    contact_phone: String,
+    above_scale: Option<String>,
+}
+
+fn coordinate(field: &str, text: &str) -> Result<Option<f64>, ApiError> {
+    given(text)
+        .map(|t| {
+            t.parse::<f64>()
+                .map_err(|_| ApiError::validation(field.to_owned(), "must be a number"))
+        })
+        .transpose()
+}
+
+/// `POST /console/admin/enterprises`
+pub async fn create_enterprise(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    visitor: Visitor,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    admin(&visitor)?;
+    let sent: NewEnterpriseForm = form::parse(&body)?;
+    form::check(&req, &visitor.csrf_token, &sent.csrf)?;
+    let risk_level = match sent.risk_level.as_str() {
+        "red" => RiskLevel::Red,
+        "orange" => RiskLevel::Orange,
+        "yellow" => RiskLevel::Yellow,
+        _ => RiskLevel::Blue,
+    };
+    let body = CreateEnterprise {
+        id: None,
+        credit_code: sent.credit_code,
+        credit_code_override_reason: given(&sent.credit_code_override_reason),
+        name: sent.name,
+        sector: sent.sector,
+        region_code: sent.region_code.trim().to_owned(),
+        address: sent.address,
+        latitude: coordinate("latitude", &sent.latitude)?,
+        longitude: coordinate("longitude", &sent.longitude)?,
+        risk_level,
+        contact_name: sent.contact_name,
+        contact_phone: sent.contact_phone,
+        above_scale: sent.above_scale.is_some(),
+    };
+    let caller = visitor.caller.clone();
+    db::run(&state.pool, move |conn| {
+        enterprise_rules::register(conn, &caller, body)
+    })
+    .await?;
+    Ok(see_other("/console/admin/enterprises?done=saved"))
+}
+
+pub struct ChecklistLine {
+    pub name: String,
+    pub sector: String,
+    pub items: Vec<(String, String, bool)>,
+}
+
+#[derive(Template)]
+#[template(path = "console/admin_checklists.html")]
+struct ChecklistsPage {
+    frame: Frame,
+    checklists: Vec<ChecklistLine>,
+}
+
+/// `GET /console/admin/checklists`
+pub async fn checklists(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+) -> Result<HttpResponse, PageError> {
+    admin(&visitor)?;
+    let checklists = db::run(&state.pool, |conn| {
+        let mut lines = Vec::new();
+        for row in checklist::list(conn, None)? {
+            let items = checklist::items_of(conn, &row.id)?
+                .into_iter()
+                .map(|i| (i.code, i.text, i.major))
+                .collect();
+            lines.push(ChecklistLine {
+                name: row.name,
+                sector: row.sector_code,
+                items,
+            });
+        }
+        Ok(lines)
+    })
+    .await?;
+    let page = ChecklistsPage {
+        frame: Frame::new(&visitor, "/console/admin/checklists", None),
+        checklists,
+    };
+    Ok(html(StatusCode::OK, page.render()))
+}
+
+pub struct WebhookLine {
+    pub url: String,
+    pub kind: &'static str,
+    pub events: String,
+    pub state: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/admin_webhooks.html")]
+struct WebhooksPage {
+    frame: Frame,
+    webhooks: Vec<WebhookLine>,
+}
+
+/// `GET /console/admin/webhooks`
+pub async fn webhooks(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+) -> Result<HttpResponse, PageError> {
+    admin(&visitor)?;
+    let caller = visitor.caller.clone();
+    let rows = db::run(&state.pool, move |conn| endpoints::list(conn, &caller)).await?;
+    let webhooks = rows
+        .into_iter()
+        .map(|w| WebhookLine {
+            kind: match w.kind.as_str() {
+                "wecom" => "企业微信群机器人",
+                "dingtalk" => "钉钉群机器人",
+                _ => "Webhook",
+            },
+            events: w.event_types.replace(',', " "),
+            state: match (&w.disabled_at, &w.failing_since) {
+                (Some(at), _) => format!(
+                    "已停用（{}）{}",
+                    local_time(*at),
+                    w.disabled_reason.as_deref().unwrap_or("")
+                ),
+                (None, Some(since)) => format!("自 {} 起投递失败", local_time(*since)),
+                (None, None) => "正常".into(),
+            },
+            url: w.url,
+        })
+        .collect();
+    let page = WebhooksPage {
+        frame: Frame::new(&visitor, "/console/admin/webhooks", None),
+        webhooks,
+    };
+    Ok(html(StatusCode::OK, page.render()))
+}

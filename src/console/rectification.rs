@@ -1,0 +1,120 @@
+//! `POST /console/hazards/{id}/rectification`: an enterprise's proof from a phone browser, the
+//! photos taken with its camera (整改照片) and what was done (整改说明). The photos go through
+//! the same ingest as `POST /api/v1/photos`, then the same `submit_rectification` transition.
+
+use actix_multipart::Multipart;
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+
+use super::{PageError, Visitor, form, see_other};
+use crate::AppState;
+use crate::conditional::IfMatch;
+use crate::db;
+use crate::error::ApiError;
+use crate::evidence::api::{Spooled, spool};
+use crate::evidence::ingest::{self, Declared};
+use crate::hazard::transitions::{self, TransitionRequest};
+use crate::hazard::workflow::Action;
+
+/// As many photos as one transition takes.
+const MAX_PHOTOS: usize = 20;
+const MAX_TEXT: usize = 8 * 1024;
+
+#[derive(Default)]
+struct Proof {
+    csrf: String,
+    version: Option<i64>,
+    note: String,
+    photos: Vec<Spooled>,
+}
+
+fn malformed(e: impl std::fmt::Display) -> ApiError {
+    ApiError::BadRequest {
+        code: "malformed_multipart",
+        detail: e.to_string(),
+    }
+}
+
+/// Reads the form; photos are spooled to temporary files, not looked at yet.
+async fn read(mut body: Multipart, max_bytes: usize) -> Result<Proof, ApiError> {
+    let mut proof = Proof::default();
+    while let Some(field) = body.next().await {
+        let mut field = field.map_err(malformed)?;
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "photo" {
+            // A file input left empty still sends a part with no bytes.
+            let photo = spool(&mut field, max_bytes).await?;
+            if photo.len > 0 {
+                if proof.photos.len() == MAX_PHOTOS {
+                    return Err(ApiError::validation("photo", "at most 20 photos"));
+                }
+                proof.photos.push(photo);
+            }
+            continue;
+        }
+        let mut text = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(malformed)?;
+            if text.len() + chunk.len() > MAX_TEXT {
+                return Err(ApiError::validation(name, "is too long"));
+            }
+            text.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8(text)
+            .map_err(|_| ApiError::validation(name.clone(), "is not UTF-8 text"))?;
+        match name.as_str() {
+            "csrf" => proof.csrf = text,
+            "note" => proof.note = text,
+            "version" => proof.version = text.trim().parse().ok(),
+            _ => {}
+        }
+    }
+    Ok(proof)
+}
+
+pub async fn submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    visitor: Visitor,
+    id: web::Path<uuid::Uuid>,
+    body: Multipart,
+) -> Result<HttpResponse, PageError> {
+    let proof = read(body, state.config.photo_max_bytes).await?;
+    form::check(&req, &visitor.csrf_token, &proof.csrf)?;
+    if proof.photos.is_empty() {
+        return Err(
+            ApiError::validation("photo", "take at least one photo of the rectification").into(),
+        );
+    }
+    let hazard_id = id.into_inner().to_string();
+    let mut photo_ids = Vec::with_capacity(proof.photos.len());
+    for photo in proof.photos {
+        let upload = ingest::Upload::Spooled {
+            file: photo.file,
+            len: photo.len,
+        };
+        let row = ingest::ingest(
+            &state,
+            visitor.caller.id,
+            "rectification",
+            Declared::default(),
+            upload,
+        )
+        .await?;
+        photo_ids.push(row.id.parse().map_err(PageError::internal)?);
+    }
+    let request = TransitionRequest {
+        action: Action::SubmitRectification,
+        note: Some(proof.note),
+        photo_ids,
+    };
+    let (caller, target) = (visitor.caller.clone(), hazard_id.clone());
+    let expected = proof.version.map(IfMatch::exactly);
+    db::run(&state.pool, move |conn| {
+        transitions::transition(conn, &caller, &target, &request, expected)
+    })
+    .await?;
+    Ok(see_other(&format!(
+        "/console/hazards/{hazard_id}?done=submit_rectification"
+    )))
+}
