@@ -328,7 +328,135 @@ fn main() {
             "\nFor scale, the year's hazard and inspection figures by sector counted from the \
              rows by hand-written SQL: {rows:.1} ({rows_p90:.1}) ms"
         );
+        console_pages(&service, &mut conn, prefecture, samples).await;
     });
+}
+
+/// The console's pages for a prefecture supervisor: server time in process (the request in,
+/// the HTML out) and the weight of each HTML document.
+async fn console_pages<S, B>(service: &S, conn: &mut DbConnection, username: &str, samples: usize)
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let form_page = test::call_service(
+        service,
+        TestRequest::get().uri("/console/login").to_request(),
+    )
+    .await;
+    let form_cookie = cookie(&form_page, "safeloop_sign_in");
+    let page = String::from_utf8(test::read_body(form_page).await.to_vec()).expect("UTF-8");
+    let at = page.find("name=\"csrf\" value=\"").expect("a token") + 19;
+    let body = format!(
+        "csrf={}&next=%2Fconsole%2F&username={username}&password={}",
+        &page[at..at + 64],
+        PASSWORD.replace(' ', "+")
+    );
+    let signed = test::call_service(
+        service,
+        TestRequest::post()
+            .uri("/console/login")
+            .insert_header(("cookie", format!("safeloop_sign_in={form_cookie}")))
+            .insert_header(("content-type", "application/x-www-form-urlencoded"))
+            .set_payload(body)
+            .to_request(),
+    )
+    .await;
+    assert_eq!(signed.status(), 303, "the console signs in");
+    let session = cookie(&signed, "safeloop_session");
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        id: String,
+    }
+    let hazard = diesel::sql_query(
+        "SELECT id FROM hazards WHERE status = 'verified' AND region_code >= '3601' \
+         AND region_code < '3602' ORDER BY created_at DESC LIMIT 1",
+    )
+    .load::<Id>(conn)
+    .expect("a verified hazard")
+    .remove(0)
+    .id;
+    let pages = [
+        ("work queue (待办)", "/console/".to_owned()),
+        (
+            "hazard page (photos, record, actions)",
+            format!("/console/hazards/{hazard}"),
+        ),
+        ("hazard list, first page", "/console/hazards".to_owned()),
+        (
+            "hazard list: open, major",
+            "/console/hazards?status=open&level=major".to_owned(),
+        ),
+        (
+            "listed supervision (挂牌督办)",
+            "/console/listed".to_owned(),
+        ),
+        ("extension requests", "/console/extensions".to_owned()),
+        (
+            "statistics, this year (sentence, two charts)",
+            "/console/stats".to_owned(),
+        ),
+        (
+            "statistics, 2025",
+            "/console/stats?from=2025-01-01&to=2026-01-01".to_owned(),
+        ),
+        ("risk map page", "/console/map".to_owned()),
+        (
+            "risk map: the server's drawing (SVG, 5,000 newest)",
+            "/console/map/points.svg".to_owned(),
+        ),
+        (
+            "risk map: the points for Leaflet (GeoJSON)",
+            "/console/map/hazards.geojson".to_owned(),
+        ),
+    ];
+    println!("\n| console page (prefecture supervisor) | median (p90) ms | KB |");
+    println!("|---|---|---|");
+    for (name, path) in pages {
+        let mut times = Vec::new();
+        let mut size = 0;
+        for round in 0..samples + 2 {
+            let request = TestRequest::get()
+                .uri(&path)
+                .insert_header(("cookie", format!("safeloop_session={session}")))
+                .to_request();
+            let started = Instant::now();
+            let response = test::call_service(service, request).await;
+            let status = response.status();
+            let body = test::read_body(response).await;
+            let took = started.elapsed();
+            assert!(
+                status.is_success(),
+                "{name}: {status} {}",
+                String::from_utf8_lossy(&body)
+            );
+            size = body.len();
+            if round >= 2 {
+                times.push(took);
+            }
+        }
+        let (median, p90) = median_and_p90(times);
+        println!(
+            "| {name} | {median:.1} ({p90:.1}) | {:.1} |",
+            size as f64 / 1024.0
+        );
+    }
+}
+
+fn cookie<B>(response: &actix_web::dev::ServiceResponse<B>, name: &str) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix(&format!("{name}=")))
+        .and_then(|c| c.split(';').next())
+        .expect("the cookie is set")
+        .to_owned()
 }
 
 /// Runs hand-written statements one after another and returns how long they took together.

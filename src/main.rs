@@ -118,7 +118,9 @@ fn print_demo_accounts() {
             account.what
         );
     }
-    println!("\nStart the server with `cargo run --release` and open http://127.0.0.1:8080/docs/");
+    println!(
+        "\nStart the server with `cargo run --release` and open http://127.0.0.1:8080/console/ (the API: /docs/)"
+    );
 }
 
 fn fail(message: String) -> ExitCode {

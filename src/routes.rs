@@ -155,6 +155,7 @@ pub fn console(config: &mut actix_web::web::ServiceConfig, policy: &str) {
             .route("/stats", get().to(stats_page::show))
             .route("/map", get().to(map_page::show))
             .route("/map/hazards.geojson", get().to(map_page::features))
+            .route("/map/points.svg", get().to(map_page::drawing))
             .route("/photos/{id}/thumbnail", get().to(photos::thumbnail))
             .route("/photos/{id}/content", get().to(photos::content))
             .route("/admin/users", get().to(admin_pages::users))

@@ -82,7 +82,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     actix_web::rt::spawn(release_memory_between_photos(state.clone()));
     actix_web::rt::spawn(notify_continually(state.clone()));
     actix_web::rt::spawn(schedule_continually(state.clone()));
-    tracing::info!(%bind, "safeloop listening; docs at http://{bind}/docs/");
+    tracing::info!(%bind, "safeloop listening; the console at http://{bind}/console/, the API at http://{bind}/docs/");
     HttpServer::new(move || {
         let app = app(state.clone());
         // Registering the routes builds their OpenAPI paths only to drop them: 2.5 MiB a worker.

@@ -164,7 +164,7 @@ fn revoke_family(conn: &mut DbConnection, family_id: &str) -> Result<(), ApiErro
     Ok(())
 }
 
-/// Revokes every refresh token of a user (deactivation, password change).
+/// Revokes every refresh token and console session of a user (deactivation, password change).
 pub fn revoke_all_for_user(conn: &mut DbConnection, user_id: &str) -> Result<(), ApiError> {
     diesel::update(
         refresh_tokens::table
@@ -173,5 +173,7 @@ pub fn revoke_all_for_user(conn: &mut DbConnection, user_id: &str) -> Result<(),
     )
     .set(refresh_tokens::revoked_at.eq(db::now()))
     .execute(conn)?;
-    Ok(())
+    // The console's sign-ins too: a deactivated user made active again, or one whose password
+    // was reset, starts from the sign-in page.
+    crate::console::session::close_all_for_user(conn, user_id)
 }

@@ -15,7 +15,7 @@ use crate::auth::scope::Scope;
 use crate::db;
 use crate::error::ApiError;
 use crate::inspection::checklist;
-use crate::notify::endpoints;
+use crate::notify::{endpoints, webhooks_api};
 use crate::registry::catalog::{self, Sector};
 use crate::registry::enterprise::{self, EnterpriseFilter};
 use crate::registry::enterprise_api::{CreateEnterprise, RiskLevel};
@@ -162,8 +162,13 @@ pub async fn set_active(
     let sent: ActiveForm = form::parse(&body)?;
     form::check(&req, &visitor.csrf_token, &sent.csrf)?;
     let id = id.into_inner().to_string();
+    let active = match sent.active.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return Err(ApiError::validation("active", "must be true or false").into()),
+    };
     let patch = UserPatch {
-        active: Some(sent.active == "true"),
+        active: Some(active),
         ..UserPatch::default()
     };
     db::run(&state.pool, move |conn| user_api::change(conn, &id, patch)).await?;
@@ -298,7 +303,12 @@ pub async fn create_enterprise(
         "red" => RiskLevel::Red,
         "orange" => RiskLevel::Orange,
         "yellow" => RiskLevel::Yellow,
-        _ => RiskLevel::Blue,
+        "blue" => RiskLevel::Blue,
+        _ => {
+            return Err(
+                ApiError::validation("risk_level", "must be red, orange, yellow or blue").into(),
+            );
+        }
     };
     let body = CreateEnterprise {
         id: None,
@@ -405,7 +415,8 @@ pub async fn webhooks(
                 (None, Some(since)) => format!("自 {} 起投递失败", local_time(*since)),
                 (None, None) => "正常".into(),
             },
-            url: w.url,
+            // A robot's URL carries its credential: masked as the API shows it.
+            url: webhooks_api::masked(&w.url),
         })
         .collect();
     let page = WebhooksPage {

@@ -1,9 +1,12 @@
 //! `GET /console/extensions`: for a supervisor, the requests awaiting 批准延期 or 驳回延期; for
 //! an enterprise, its own requests and how they were decided.
 
+use std::collections::HashMap;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
+use diesel::prelude::*;
 
 use super::list_pages::enterprise_names;
 use super::work_queue::DoneQuery;
@@ -12,7 +15,8 @@ use crate::AppState;
 use crate::auth::Role;
 use crate::auth::scope::Scope;
 use crate::db;
-use crate::hazard::model;
+use crate::db::schema::hazards;
+use crate::hazard::model::HazardRow;
 use crate::hazard::supervision::{self, ExtensionFilter, ExtensionStatus};
 
 pub struct ExtensionLine {
@@ -53,10 +57,22 @@ pub async fn show(
             limit: 100,
         };
         let requests = supervision::list_extensions(conn, &scope, &filter)?;
+        // The requests are in scope already; their hazards and enterprises come in two reads.
+        let ids: Vec<&str> = requests.iter().map(|r| r.hazard_id.as_str()).collect();
+        let hazards: HashMap<String, HazardRow> = hazards::table
+            .filter(hazards::id.eq_any(&ids))
+            .select(HazardRow::as_select())
+            .load::<HazardRow>(conn)?
+            .into_iter()
+            .map(|h| (h.id.clone(), h))
+            .collect();
+        let companies: Vec<&str> = hazards.values().map(|h| h.enterprise_id.as_str()).collect();
+        let names = enterprise_names(conn, &companies)?;
         let mut lines = Vec::with_capacity(requests.len());
         for request in requests.into_iter().take(100) {
-            let hazard = model::find_in_scope(conn, &scope, &request.hazard_id)?;
-            let names = enterprise_names(conn, &[hazard.enterprise_id.as_str()])?;
+            let Some(hazard) = hazards.get(&request.hazard_id) else {
+                continue;
+            };
             lines.push(ExtensionLine {
                 decision: match request.status() {
                     ExtensionStatus::Pending => "待审批",
@@ -64,9 +80,12 @@ pub async fn show(
                     ExtensionStatus::Denied => "已驳回",
                 },
                 id: request.id,
-                hazard_id: hazard.id,
-                description: hazard.description,
-                enterprise: names.into_values().next().unwrap_or_default(),
+                hazard_id: hazard.id.clone(),
+                description: hazard.description.clone(),
+                enterprise: names
+                    .get(&hazard.enterprise_id)
+                    .cloned()
+                    .unwrap_or_default(),
                 deadline: local_date(hazard.deadline),
                 until: local_date(request.requested_deadline),
                 reason: request.reason,

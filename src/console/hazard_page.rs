@@ -68,6 +68,7 @@ pub struct LoopActions {
     pub can_list: bool,
     pub listed_level: Option<&'static str>,
     pub earliest_extension: String,
+    pub latest_extension: String,
 }
 
 #[derive(Template)]
@@ -188,7 +189,7 @@ fn card(photo: &PhotoRow) -> PhotoCard {
 }
 
 /// The action panel for what `loaded` allows `visitor`.
-pub fn actions(visitor: &Visitor, loaded: &Loaded) -> LoopActions {
+pub fn actions(visitor: &Visitor, loaded: &Loaded, extension_max_days: i64) -> LoopActions {
     let hazard = &loaded.hazard;
     let can = |action| loaded.allowed.contains(&action);
     let unresolved = matches!(hazard.status.as_str(), "open" | "submitted" | "verified");
@@ -223,7 +224,13 @@ pub fn actions(visitor: &Visitor, loaded: &Loaded) -> LoopActions {
             .as_deref()
             .map(messages::listed_level_name),
         earliest_extension: local_date(hazard.deadline + chrono::Duration::days(1)),
+        latest_extension: local_date(hazard.deadline + chrono::Duration::days(extension_max_days)),
     }
+}
+
+/// Whether a `set_listing` event's detail lifted the listing (`"level": null`).
+fn lifted(detail: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(detail).is_ok_and(|d| d["level"].is_null())
 }
 
 fn event_line(event: &EventRow, names: &HashMap<String, String>) -> EventLine {
@@ -234,6 +241,7 @@ fn event_line(event: &EventRow, names: &HashMap<String, String>) -> EventLine {
             "request_extension" => "申请延期",
             "approve_extension" => "批准延期",
             "deny_extension" => "驳回延期",
+            "set_listing" if event.detail.as_deref().is_some_and(lifted) => "取消挂牌督办",
             "set_listing" => "挂牌督办",
             "auto_listing" => "逾期重大隐患列入督办",
             "document_issued" => "出具文书",
@@ -306,7 +314,7 @@ pub async fn show(
             .iter()
             .map(|e| event_line(e, &loaded.names))
             .collect(),
-        actions: actions(&visitor, &loaded),
+        actions: actions(&visitor, &loaded, state.config.extension_max_days),
     };
     Ok(html(StatusCode::OK, page.render()))
 }

@@ -48,10 +48,15 @@ async fn answer(
         hazard_page::load(conn, &reader, &hazard_id)
     })
     .await?;
-    let mut actions = hazard_page::actions(&visitor, &loaded);
+    let mut actions = hazard_page::actions(&visitor, &loaded, state.config.extension_max_days);
     match outcome {
         Ok(()) => actions.notice = notice_for(Some(done)),
-        Err(e) => actions.problem = Some(messages::explain(&e)),
+        Err(e) => {
+            if let ApiError::Internal(cause) = &e {
+                tracing::error!(request_id = ?crate::ops::request_id::current(), %cause, "internal error in the console");
+            }
+            actions.problem = Some(messages::explain(&e));
+        }
     }
     Ok(html(status, LoopActionsPartial { actions }.render()))
 }

@@ -23,7 +23,15 @@ pub struct MapPoint {
 struct MapPage {
     frame: Frame,
     tiles: String,
+}
+
+/// The server's drawing of the points, an image of its own so the page stays light.
+#[derive(Template)]
+#[template(path = "console/map_points.svg")]
+struct MapDrawing {
     points: Vec<MapPoint>,
+    /// Unresolved hazards whose enterprise has no position, and whether the newest 5,000 were
+    /// all there was.
     unplaced: usize,
     truncated: bool,
 }
@@ -84,16 +92,34 @@ pub fn project(points: Vec<(f64, f64, bool, String)>) -> Vec<MapPoint> {
 }
 
 pub async fn show(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse, PageError> {
-    let collection = map_api::open_hazards(&state, visitor.caller.clone(), open_hazards()).await?;
-    let located = placed(&collection.features);
+    // The points come with the drawing and the GeoJSON: the page itself reads nothing.
     let page = MapPage {
         frame: Frame::new(&visitor, "/console/map", None),
         tiles: state.config.map_tiles.clone().unwrap_or_default(),
-        unplaced: collection.features.len() - located.len(),
-        points: project(located),
-        truncated: collection.truncated,
     };
     Ok(html(StatusCode::OK, page.render()))
+}
+
+/// `GET /console/map/points.svg`: the points drawn by the server, for the page without
+/// JavaScript (Leaflet replaces it when scripts run).
+pub async fn drawing(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+) -> Result<HttpResponse, PageError> {
+    let collection = map_api::open_hazards(&state, visitor.caller, open_hazards()).await?;
+    let located = placed(&collection.features);
+    let drawing = MapDrawing {
+        unplaced: collection.features.len() - located.len(),
+        truncated: collection.truncated,
+        points: project(located),
+    };
+    match drawing.render() {
+        Ok(svg) => Ok(HttpResponse::Ok()
+            .content_type("image/svg+xml; charset=utf-8")
+            .insert_header(("Cache-Control", "private, no-store"))
+            .body(svg)),
+        Err(e) => Err(PageError::internal(e)),
+    }
 }
 
 /// `GET /console/map/hazards.geojson`: what Leaflet draws.

@@ -53,10 +53,33 @@ fn field_label(field: &str) -> &str {
     }
 }
 
+/// The rule a field broke, in Chinese where the console's forms can break it.
+fn rule(message: &str) -> String {
+    if message.starts_with("is required") {
+        "必须填写".into()
+    } else if let Some(limit) = message
+        .strip_prefix("must be 1-")
+        .and_then(|m| m.strip_suffix(" characters"))
+    {
+        format!("须为 1–{limit} 个字")
+    } else if message.starts_with("must be later than the current deadline") {
+        "须晚于当前整改期限和今天".into()
+    } else if let Some(days) = message
+        .strip_prefix("may be at most ")
+        .and_then(|m| m.split_once(" days after the current deadline"))
+    {
+        format!("最多比当前整改期限延后 {} 天", days.0)
+    } else if message.contains("check character") {
+        format!("校验位不符（{message}）；确属登记机关颁发的代码，请填写登记理由")
+    } else {
+        message.to_owned()
+    }
+}
+
 fn fields(errors: &[FieldError]) -> String {
     errors
         .iter()
-        .map(|e| format!("{}：{}", field_label(&e.field), e.message))
+        .map(|e| format!("{}：{}", field_label(&e.field), rule(&e.message)))
         .collect::<Vec<_>>()
         .join("；")
 }
@@ -87,6 +110,18 @@ pub fn explain(error: &ApiError) -> String {
             code: "already_decided",
             ..
         } => "这项延期申请已经处理过了。".into(),
+        ApiError::Conflict {
+            code: "extension_pending",
+            ..
+        } => "已有一项延期申请在等待审批。".into(),
+        ApiError::Conflict {
+            code: "extension_not_allowed" | "listing_not_allowed",
+            ..
+        } => "隐患已销号或已撤销，不能再这样办理。".into(),
+        ApiError::Conflict {
+            code: "already_exists",
+            ..
+        } => "已经登记过了（用户名或统一社会信用代码重复）。".into(),
         ApiError::Conflict { detail, .. } => format!("当前不能这样操作：{detail}"),
         ApiError::TooManyRequests { retry_after_secs } => {
             format!(
@@ -120,8 +155,11 @@ mod tests {
 
     #[test]
     fn fields_are_named_as_the_form_names_them() {
-        let error = ApiError::validation("note", "is required");
-        assert_eq!(explain(&error), "填写有误：说明：is required");
+        let error =
+            ApiError::validation("note", "is required for `reject_closure`: give the reason");
+        assert_eq!(explain(&error), "填写有误：说明：必须填写");
+        let long = ApiError::validation("reason", "must be 1-2000 characters");
+        assert_eq!(explain(&long), "填写有误：延期理由：须为 1–2000 个字");
         let wait = ApiError::TooManyRequests {
             retry_after_secs: 61,
         };

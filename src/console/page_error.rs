@@ -10,9 +10,10 @@ use crate::error::ApiError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PageError {
-    /// No live session: sign in, then come back to `back_to`.
+    /// No live session: sign in, then come back to `back_to`. htmx is told to load the page
+    /// whole (`HX-Redirect`) rather than swap it into a fragment.
     #[error("sign in first")]
-    SignIn { back_to: String },
+    SignIn { back_to: String, htmx: bool },
     /// A form without this session's token, or posted from another site.
     #[error("the form's token is missing or wrong")]
     ForgedForm,
@@ -37,7 +38,7 @@ struct ErrorPage<'a> {
 /// Where to go after signing in: only a console path, never another site.
 pub fn safe_return_path(back_to: &str) -> &str {
     let inside = back_to.starts_with("/console/") && !back_to.starts_with("/console//");
-    let plain = !back_to.contains(['\\', '\r', '\n']);
+    let plain = !back_to.contains('\\') && !back_to.chars().any(char::is_control);
     if inside && plain {
         back_to
     } else {
@@ -48,6 +49,7 @@ pub fn safe_return_path(back_to: &str) -> &str {
 impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
         match self {
+            PageError::SignIn { htmx: true, .. } => StatusCode::OK,
             PageError::SignIn { .. } => StatusCode::SEE_OTHER,
             PageError::ForgedForm => StatusCode::FORBIDDEN,
             PageError::Refused(error) => error.status_code(),
@@ -56,11 +58,18 @@ impl ResponseError for PageError {
 
     fn error_response(&self) -> HttpResponse {
         let (title, message) = match self {
-            PageError::SignIn { back_to } => {
+            PageError::SignIn { back_to, htmx } => {
                 let next: String =
                     form_urlencoded::byte_serialize(safe_return_path(back_to).as_bytes()).collect();
+                let login = format!("/console/login?next={next}");
+                if *htmx {
+                    return HttpResponse::Ok()
+                        .insert_header(("HX-Redirect", login))
+                        .insert_header((header::CACHE_CONTROL, "no-store"))
+                        .finish();
+                }
                 return HttpResponse::SeeOther()
-                    .insert_header((header::LOCATION, format!("/console/login?next={next}")))
+                    .insert_header((header::LOCATION, login))
                     .insert_header((header::CACHE_CONTROL, "no-store"))
                     .finish();
             }
@@ -96,6 +105,8 @@ mod tests {
             "/console//evil.example",
             "/api/v1/me",
             "/console/\\evil",
+            "/console/\u{1}x",
+            "/console/\u{7f}",
         ] {
             assert_eq!(safe_return_path(outside), "/console/", "{outside}");
         }

@@ -8,11 +8,13 @@ use futures_util::StreamExt;
 
 use super::{PageError, Visitor, form, see_other};
 use crate::AppState;
+use crate::auth::scope::Scope;
 use crate::conditional::IfMatch;
 use crate::db;
 use crate::error::ApiError;
 use crate::evidence::api::{Spooled, spool};
 use crate::evidence::ingest::{self, Declared};
+use crate::hazard::model;
 use crate::hazard::transitions::{self, TransitionRequest};
 use crate::hazard::workflow::Action;
 
@@ -22,7 +24,6 @@ const MAX_TEXT: usize = 8 * 1024;
 
 #[derive(Default)]
 struct Proof {
-    csrf: String,
     version: Option<i64>,
     note: String,
     photos: Vec<Spooled>,
@@ -35,18 +36,28 @@ fn malformed(e: impl std::fmt::Display) -> ApiError {
     }
 }
 
-/// Reads the form; photos are spooled to temporary files, not looked at yet.
-async fn read(mut body: Multipart, max_bytes: usize) -> Result<Proof, ApiError> {
+/// Reads the form. The session's token must come first (the form puts it first): no photo is
+/// spooled before it has been checked. Photos are spooled to temporary files, not looked at.
+async fn read(
+    mut body: Multipart,
+    max_bytes: usize,
+    req: &HttpRequest,
+    visitor: &Visitor,
+) -> Result<Proof, PageError> {
     let mut proof = Proof::default();
+    let mut checked = false;
     while let Some(field) = body.next().await {
         let mut field = field.map_err(malformed)?;
         let name = field.name().unwrap_or("").to_owned();
         if name == "photo" {
+            if !checked {
+                return Err(PageError::ForgedForm);
+            }
             // A file input left empty still sends a part with no bytes.
             let photo = spool(&mut field, max_bytes).await?;
             if photo.len > 0 {
                 if proof.photos.len() == MAX_PHOTOS {
-                    return Err(ApiError::validation("photo", "at most 20 photos"));
+                    return Err(ApiError::validation("photo", "at most 20 photos").into());
                 }
                 proof.photos.push(photo);
             }
@@ -56,18 +67,29 @@ async fn read(mut body: Multipart, max_bytes: usize) -> Result<Proof, ApiError> 
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(malformed)?;
             if text.len() + chunk.len() > MAX_TEXT {
-                return Err(ApiError::validation(name, "is too long"));
+                return Err(ApiError::validation(name, "is too long").into());
             }
             text.extend_from_slice(&chunk);
         }
         let text = String::from_utf8(text)
             .map_err(|_| ApiError::validation(name.clone(), "is not UTF-8 text"))?;
         match name.as_str() {
-            "csrf" => proof.csrf = text,
+            "csrf" => {
+                form::check(req, &visitor.csrf_token, &text)?;
+                checked = true;
+            }
             "note" => proof.note = text,
-            "version" => proof.version = text.trim().parse().ok(),
+            "version" => {
+                let version = text.trim().parse().map_err(|_| {
+                    ApiError::validation("version", "must be the version the page showed")
+                })?;
+                proof.version = Some(version);
+            }
             _ => {}
         }
+    }
+    if !checked {
+        return Err(PageError::ForgedForm);
     }
     Ok(proof)
 }
@@ -79,14 +101,24 @@ pub async fn submit(
     id: web::Path<uuid::Uuid>,
     body: Multipart,
 ) -> Result<HttpResponse, PageError> {
-    let proof = read(body, state.config.photo_max_bytes).await?;
-    form::check(&req, &visitor.csrf_token, &proof.csrf)?;
+    if !form::same_site(&req) {
+        return Err(PageError::ForgedForm);
+    }
+    let hazard_id = id.into_inner().to_string();
+    // Whether the loop lets this visitor rectify this hazard now, before any photo is read:
+    // the transition below decides again, in its transaction.
+    let (caller, target) = (visitor.caller.clone(), hazard_id.clone());
+    db::run(&state.pool, move |conn| {
+        let hazard = model::find_in_scope(conn, &Scope::of(&caller), &target)?;
+        transitions::may_take(conn, &caller, &hazard, Action::SubmitRectification).map(drop)
+    })
+    .await?;
+    let proof = read(body, state.config.photo_max_bytes, &req, &visitor).await?;
     if proof.photos.is_empty() {
         return Err(
             ApiError::validation("photo", "take at least one photo of the rectification").into(),
         );
     }
-    let hazard_id = id.into_inner().to_string();
     let mut photo_ids = Vec::with_capacity(proof.photos.len());
     for photo in proof.photos {
         let upload = ingest::Upload::Spooled {

@@ -81,3 +81,10 @@ pub fn close(conn: &mut DbConnection, token: &str) -> Result<(), ApiError> {
         .execute(conn)?;
     Ok(())
 }
+
+/// Ends every console session of a user (deactivation, a new password).
+pub fn close_all_for_user(conn: &mut DbConnection, user_id: &str) -> Result<(), ApiError> {
+    diesel::delete(console_sessions::table.filter(console_sessions::user_id.eq(user_id)))
+        .execute(conn)?;
+    Ok(())
+}

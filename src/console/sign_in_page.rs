@@ -106,10 +106,15 @@ pub async fn submit(
     form::check(&req, &expected, &sent.csrf)?;
     let client = client_addr(&req, &state);
     let (username, password) = (sent.username.clone(), sent.password);
+    let previous = super::visitor::token(&req);
     let opened = {
         let _permit = state.hashing_permit().await;
         db::run(&state.pool, move |conn| {
             let user = sign_in::check_credentials(conn, &username, &password, &client)?;
+            // Whoever this browser was signed in as before is signed out.
+            if let Some(previous) = previous {
+                session::close(conn, &previous)?;
+            }
             session::open(conn, &user.id)
         })
         .await

@@ -100,14 +100,18 @@ pub async fn show(
         group_by: None,
     };
     let selection = stats_api::selection(&query, Scope::of(&visitor.caller))?;
-    let answer = selection.clone();
-    let ((totals, sectors), (_, months)) = db::run(&state.pool, move |conn| {
-        // Grouped answers carry the totals too: two scans, not three.
-        let by_sector = stats_api::compute(conn, &answer, Some(GroupBy::Sector))?;
-        let by_month = stats_api::compute(conn, &answer, Some(GroupBy::Month))?;
-        Ok((by_sector, by_month))
-    })
-    .await?;
+    // Grouped answers carry the totals too; the two run side by side on two connections.
+    let (for_sectors, for_months) = (selection.clone(), selection.clone());
+    let (by_sector, by_month) = futures_util::future::join(
+        db::run(&state.pool, move |conn| {
+            stats_api::compute(conn, &for_sectors, Some(GroupBy::Sector))
+        }),
+        db::run(&state.pool, move |conn| {
+            stats_api::compute(conn, &for_months, Some(GroupBy::Month))
+        }),
+    )
+    .await;
+    let ((totals, sectors), (_, months)) = (by_sector?, by_month?);
     let groups = |groups: Vec<stats_api::Group>| {
         groups
             .into_iter()

@@ -48,18 +48,25 @@ impl FromRequest for Visitor {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = token(req);
-        let back_to = req
-            .uri()
-            .path_and_query()
-            .map_or("/console/", |p| p.as_str())
-            .to_owned();
+        // After signing in, a GET comes back here; a form's action cannot be returned to.
+        let back_to = match *req.method() {
+            actix_web::http::Method::GET => req
+                .uri()
+                .path_and_query()
+                .map_or("/console/", |p| p.as_str())
+                .to_owned(),
+            _ => "/console/".to_owned(),
+        };
+        let htmx = req.headers().contains_key("hx-request");
         Box::pin(async move {
             let state = state.ok_or_else(|| PageError::internal("AppState missing"))?;
-            let token = token.ok_or(PageError::SignIn {
+            let sign_in = || PageError::SignIn {
                 back_to: back_to.clone(),
-            })?;
+                htmx,
+            };
+            let token = token.ok_or_else(sign_in)?;
             let signed = db::run(&state.pool, move |conn| session::find(conn, &token)).await?;
-            let signed = signed.ok_or(PageError::SignIn { back_to })?;
+            let signed = signed.ok_or_else(sign_in)?;
             let user = signed.user;
             let caller = AuthUser {
                 id: user.id.parse().map_err(PageError::internal)?,

@@ -272,6 +272,19 @@ pub(crate) async fn serve(
     content_type: &str,
     etag: String,
 ) -> Result<HttpResponse, ApiError> {
+    serve_from(state, req, key, content_type, etag, true).await
+}
+
+/// `serve`, with `redirect: false` for pages whose policy admits images from this server only
+/// (the console): the bytes come through even when the store could hand out a presigned GET.
+pub(crate) async fn serve_from(
+    state: &AppState,
+    req: &HttpRequest,
+    key: &str,
+    content_type: &str,
+    etag: String,
+    redirect: bool,
+) -> Result<HttpResponse, ApiError> {
     // Weak comparison (RFC 9110): `W/"…"` names the same bytes here.
     let cached = req
         .headers()
@@ -288,7 +301,11 @@ pub(crate) async fn serve(
             .insert_header((header::CACHE_CONTROL, "private, max-age=86400, immutable"))
             .finish());
     }
-    if let Some(url) = state.store.download_url(key, content_type).await? {
+    let presigned = match redirect {
+        true => state.store.download_url(key, content_type).await?,
+        false => None,
+    };
+    if let Some(url) = presigned {
         // The redirect is as fresh as its signature: not to be cached.
         return Ok(HttpResponse::TemporaryRedirect()
             .insert_header((header::LOCATION, url))

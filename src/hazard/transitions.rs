@@ -94,18 +94,7 @@ pub fn transition(
     crate::conditional::check_version(expected_version.as_ref(), hazard.version)?;
     let from = Status::parse(&hazard.status).expect("statuses are checked by the database");
     let me = caller.id.to_string();
-    let actor = actor_for(conn, caller, &hazard)?;
-    let to = workflow::next(from, request.action, actor).map_err(|refusal| {
-        ApiError::TransitionRefused {
-            detail: refusal.reason,
-            detail_zh: refusal.reason_zh,
-            allowed: refusal
-                .allowed
-                .iter()
-                .map(|a| a.as_str().to_owned())
-                .collect(),
-        }
-    })?;
+    let to = may_take(conn, caller, &hazard, request.action)?;
     check_content(request)?;
     let photo_ids: Vec<String> = request.photo_ids.iter().map(|p| p.to_string()).collect();
     let (_, purposes, _) = requirements(request.action);
@@ -161,6 +150,27 @@ pub fn transition(
         Ok(())
     })?;
     model::find_in_scope(conn, &Scope::of(caller), hazard_id)
+}
+
+/// The status `action` leads to if the loop lets `caller` take it on `hazard` now; otherwise the
+/// refusal, with the actions allowed instead.
+pub fn may_take(
+    conn: &mut DbConnection,
+    caller: &AuthUser,
+    hazard: &HazardRow,
+    action: Action,
+) -> Result<Status, ApiError> {
+    let from = Status::parse(&hazard.status).expect("statuses are checked by the database");
+    let actor = actor_for(conn, caller, hazard)?;
+    workflow::next(from, action, actor).map_err(|refusal| ApiError::TransitionRefused {
+        detail: refusal.reason,
+        detail_zh: refusal.reason_zh,
+        allowed: refusal
+            .allowed
+            .iter()
+            .map(|a| a.as_str().to_owned())
+            .collect(),
+    })
 }
 
 /// The caller as the loop sees them on this hazard.

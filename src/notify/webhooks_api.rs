@@ -95,15 +95,16 @@ pub struct RotatedSecret {
 
 /// A robot's URL carries its credential (`key=`, `access_token=`): shown with each query value
 /// cut to its last four characters.
-fn masked(url: &str) -> String {
+pub fn masked(url: &str) -> String {
     let Some((base, query)) = url.split_once('?') else {
         return url.to_owned();
     };
     let pairs: Vec<String> = query
         .split('&')
         .map(|pair| match pair.split_once('=') {
-            Some((name, value)) if value.len() > 4 => {
-                format!("{name}=…{}", &value[value.len() - 4..])
+            Some((name, value)) if value.chars().count() > 4 => {
+                let last: String = value.chars().skip(value.chars().count() - 4).collect();
+                format!("{name}=…{last}")
             }
             _ => pair.to_owned(),
         })

@@ -3,6 +3,7 @@
 mod access;
 mod auth;
 mod closed_loop;
+mod console;
 mod documents;
 mod enforcement;
 mod fixtures;
