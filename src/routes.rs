@@ -170,7 +170,16 @@ pub fn console(config: &mut actix_web::web::ServiceConfig, policy: &str) {
                 post().to(admin_pages::create_enterprise),
             )
             .route("/admin/checklists", get().to(admin_pages::checklists))
+            .route(
+                "/admin/checklists",
+                post().to(admin_pages::create_checklist),
+            )
             .route("/admin/webhooks", get().to(admin_pages::webhooks))
+            .route("/admin/webhooks", post().to(admin_pages::create_webhook))
+            .route(
+                "/admin/webhooks/{id}/delete",
+                post().to(admin_pages::delete_webhook),
+            )
             .default_service(actix_web::web::to(page_not_found)),
     );
 }

@@ -15,7 +15,10 @@ use crate::auth::scope::Scope;
 use crate::db;
 use crate::error::ApiError;
 use crate::inspection::checklist;
-use crate::notify::{endpoints, webhooks_api};
+use crate::inspection::checklist_api::{self, ChecklistItem, CreateChecklist};
+use crate::notify::endpoints::{self, EndpointKind};
+use crate::notify::outbox::{EVENT_TYPES, EventType};
+use crate::notify::webhooks_api::{self, CreateWebhook};
 use crate::registry::catalog::{self, Sector};
 use crate::registry::enterprise::{self, EnterpriseFilter};
 use crate::registry::enterprise_api::{CreateEnterprise, RiskLevel};
@@ -343,6 +346,7 @@ pub struct ChecklistLine {
 #[template(path = "console/admin_checklists.html")]
 struct ChecklistsPage {
     frame: Frame,
+    sectors: Vec<Sector>,
     checklists: Vec<ChecklistLine>,
 }
 
@@ -350,9 +354,10 @@ struct ChecklistsPage {
 pub async fn checklists(
     state: web::Data<AppState>,
     visitor: Visitor,
+    query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
     admin(&visitor)?;
-    let checklists = db::run(&state.pool, |conn| {
+    let (checklists, sectors) = db::run(&state.pool, |conn| {
         let mut lines = Vec::new();
         for row in checklist::list(conn, None)? {
             let items = checklist::items_of(conn, &row.id)?
@@ -365,17 +370,19 @@ pub async fn checklists(
                 items,
             });
         }
-        Ok(lines)
+        Ok((lines, catalog::all_sectors(conn)?))
     })
     .await?;
     let page = ChecklistsPage {
-        frame: Frame::new(&visitor, "/console/admin/checklists", None),
+        frame: Frame::new(&visitor, "/console/admin/checklists", query.done.as_deref()),
+        sectors,
         checklists,
     };
     Ok(html(StatusCode::OK, page.render()))
 }
 
 pub struct WebhookLine {
+    pub id: String,
     pub url: String,
     pub kind: &'static str,
     pub events: String,
@@ -387,12 +394,14 @@ pub struct WebhookLine {
 struct WebhooksPage {
     frame: Frame,
     webhooks: Vec<WebhookLine>,
+    event_types: &'static [&'static str],
 }
 
 /// `GET /console/admin/webhooks`
 pub async fn webhooks(
     state: web::Data<AppState>,
     visitor: Visitor,
+    query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
     admin(&visitor)?;
     let caller = visitor.caller.clone();
@@ -415,13 +424,201 @@ pub async fn webhooks(
                 (None, Some(since)) => format!("自 {} 起投递失败", local_time(*since)),
                 (None, None) => "正常".into(),
             },
+            id: w.id.clone(),
             // A robot's URL carries its credential: masked as the API shows it.
             url: webhooks_api::masked(&w.url),
         })
         .collect();
     let page = WebhooksPage {
-        frame: Frame::new(&visitor, "/console/admin/webhooks", None),
+        frame: Frame::new(&visitor, "/console/admin/webhooks", query.done.as_deref()),
         webhooks,
+        event_types: &EVENT_TYPES,
     };
     Ok(html(StatusCode::OK, page.render()))
+}
+
+#[derive(Deserialize)]
+struct NewChecklistForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    sector: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    items: String,
+}
+
+/// The items as an admin types them, one a line: `编号|检查内容|依据|重大` (the last column `是`
+/// for a major-hazard item; `｜` works too).
+pub fn parse_items(text: &str) -> Result<Vec<ChecklistItem>, ApiError> {
+    text.lines()
+        .map(str::trim)
+        .enumerate()
+        .filter(|(_, line)| !line.is_empty())
+        .map(|(number, line)| {
+            let columns: Vec<&str> = line.split(['|', '｜']).map(str::trim).collect();
+            match columns.as_slice() {
+                [code, text, basis] | [code, text, basis, ""] => Ok((code, text, basis, false)),
+                [code, text, basis, major] if ["是", "重大", "yes"].contains(major) => {
+                    Ok((code, text, basis, true))
+                }
+                [code, text, basis, major] if ["否", "一般", "no"].contains(major) => {
+                    Ok((code, text, basis, false))
+                }
+                _ => Err(ApiError::validation(
+                    "items",
+                    format!(
+                        "第 {} 行应为：编号|检查内容|依据|是否重大（是/否）",
+                        number + 1
+                    ),
+                )),
+            }
+            .map(|(code, text, basis, major)| ChecklistItem {
+                code: (*code).to_owned(),
+                text: (*text).to_owned(),
+                legal_basis: (*basis).to_owned(),
+                major,
+            })
+        })
+        .collect()
+}
+
+/// `POST /console/admin/checklists`
+pub async fn create_checklist(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    visitor: Visitor,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    admin(&visitor)?;
+    let sent: NewChecklistForm = form::parse(&body)?;
+    form::check(&req, &visitor.csrf_token, &sent.csrf)?;
+    let body = CreateChecklist {
+        sector: sent.sector,
+        name: sent.name,
+        items: parse_items(&sent.items)?,
+    };
+    let caller = visitor.caller.clone();
+    db::run(&state.pool, move |conn| {
+        checklist_api::register(conn, &caller, body)
+    })
+    .await?;
+    Ok(see_other("/console/admin/checklists?done=saved"))
+}
+
+#[derive(Template)]
+#[template(path = "console/admin_webhook_created.html")]
+struct WebhookCreatedPage {
+    frame: Frame,
+    url: String,
+    secret: Option<String>,
+}
+
+/// `POST /console/admin/webhooks`: the endpoint, and its signing secret shown this once.
+pub async fn create_webhook(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    visitor: Visitor,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    admin(&visitor)?;
+    let pairs: Vec<(String, String)> = form::parse(&body)?;
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    form::check(&req, &visitor.csrf_token, &field("csrf"))?;
+    let event_types = pairs
+        .iter()
+        .filter(|(n, _)| n == "event_types")
+        .map(|(_, v)| {
+            serde_json::from_value::<EventType>(serde_json::Value::String(v.clone())).map_err(
+                |_| ApiError::validation("event_types", format!("`{v}` is not an event type")),
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let kind = match field("kind").as_str() {
+        "" | "standard" => EndpointKind::Standard,
+        "wecom" => EndpointKind::Wecom,
+        "dingtalk" => EndpointKind::Dingtalk,
+        _ => {
+            return Err(ApiError::validation("kind", "must be standard, wecom or dingtalk").into());
+        }
+    };
+    let sectors = field("sectors")
+        .split([',', ' ', '，'])
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let body = CreateWebhook {
+        url: field("url"),
+        event_types,
+        region_prefix: given(&field("region_prefix")),
+        sectors,
+        kind: Some(kind),
+        secret: given(&field("secret")),
+        description: given(&field("description")),
+    };
+    let caller = visitor.caller.clone();
+    let allow_private = state.config.webhook_allow_private;
+    let created = db::run(&state.pool, move |conn| {
+        webhooks_api::register(conn, &caller, body, allow_private)
+    })
+    .await?;
+    let page = WebhookCreatedPage {
+        frame: Frame::new(&visitor, "/console/admin/webhooks", Some("saved")),
+        url: webhooks_api::masked(&created.url),
+        secret: (created.kind() == EndpointKind::Standard).then_some(created.secret),
+    };
+    Ok(html(StatusCode::CREATED, page.render()))
+}
+
+#[derive(Deserialize)]
+struct RemoveForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /console/admin/webhooks/{id}/delete`
+pub async fn delete_webhook(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    visitor: Visitor,
+    id: web::Path<uuid::Uuid>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    admin(&visitor)?;
+    let sent: RemoveForm = form::parse(&body)?;
+    form::check(&req, &visitor.csrf_token, &sent.csrf)?;
+    let (caller, id) = (visitor.caller.clone(), id.into_inner().to_string());
+    db::run(&state.pool, move |conn| {
+        webhooks_api::remove(conn, &caller, &id)
+    })
+    .await?;
+    Ok(see_other("/console/admin/webhooks?done=saved"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_items;
+
+    #[test]
+    fn checklist_items_are_read_one_a_line() {
+        let items = parse_items(
+            "YH-1 | 防爆电器 | 《标准》第三条 | 是\n\nYH-2｜通道畅通｜《规定》第五条\n",
+        )
+        .unwrap();
+        assert_eq!(items.len(), 2);
+        assert!(items[0].major && !items[1].major);
+        assert_eq!(
+            (items[1].code.as_str(), items[1].legal_basis.as_str()),
+            ("YH-2", "《规定》第五条")
+        );
+        assert!(parse_items("YH-1|只有两列").is_err());
+        assert!(parse_items("YH-1|a|b|也许").is_err());
+    }
 }

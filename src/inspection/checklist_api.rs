@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::checklist::{self, ChecklistRow, ItemRow};
 use crate::AppState;
 use crate::auth::{AuthUser, Role};
-use crate::db;
+use crate::db::{self, DbConnection};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::Json;
 use crate::registry::catalog;
@@ -113,19 +113,12 @@ fn item_errors(body: &CreateChecklist) -> Vec<FieldError> {
     errors
 }
 
-/// Create a checklist for a sector.
-#[utoipa::path(
-    tag = "inspections",
-    request_body = CreateChecklist,
-    responses((status = 201, body = ChecklistView), (status = 422, body = Problem, content_type = "application/problem+json")),
-    security(("bearer" = []))
-)]
-#[post("/checklists")]
-pub async fn create_checklist(
-    state: web::Data<AppState>,
-    caller: AuthUser,
-    Json(body): Json<CreateChecklist>,
-) -> Result<HttpResponse, ApiError> {
+/// Checks and stores a new checklist (admins): the one way in, for the API and the console.
+pub fn register(
+    conn: &mut DbConnection,
+    caller: &AuthUser,
+    body: CreateChecklist,
+) -> Result<ChecklistView, ApiError> {
     caller.require(&[Role::Admin])?;
     let errors = item_errors(&body);
     if !errors.is_empty() {
@@ -139,38 +132,50 @@ pub async fn create_checklist(
         printed.push(("items.legal_basis", Some(item.legal_basis.as_str())));
     }
     crate::documents::fonts::printable(&printed)?;
-    let created_by = caller.id.to_string();
-    let created = db::run(&state.pool, move |conn| {
-        if catalog::find_sector(conn, &body.sector)?.is_none() {
-            return Err(ApiError::validation("sector", "is not a known sector code"));
-        }
-        let now = db::now();
-        let row = ChecklistRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            sector_code: body.sector,
-            name: body.name.trim().to_owned(),
-            created_by,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
-        let items: Vec<ItemRow> = body
-            .items
-            .into_iter()
-            .enumerate()
-            .map(|(i, item)| ItemRow {
-                checklist_id: row.id.clone(),
-                position: i as i32,
-                code: item.code,
-                text: item.text.trim().to_owned(),
-                legal_basis: item.legal_basis.trim().to_owned(),
-                major: item.major,
-            })
-            .collect();
-        checklist::insert(conn, &row, &items)?;
-        Ok(view(row, items))
-    })
-    .await?;
+    if catalog::find_sector(conn, &body.sector)?.is_none() {
+        return Err(ApiError::validation("sector", "is not a known sector code"));
+    }
+    let now = db::now();
+    let row = ChecklistRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        sector_code: body.sector,
+        name: body.name.trim().to_owned(),
+        created_by: caller.id.to_string(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let items: Vec<ItemRow> = body
+        .items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| ItemRow {
+            checklist_id: row.id.clone(),
+            position: i as i32,
+            code: item.code,
+            text: item.text.trim().to_owned(),
+            legal_basis: item.legal_basis.trim().to_owned(),
+            major: item.major,
+        })
+        .collect();
+    checklist::insert(conn, &row, &items)?;
+    Ok(view(row, items))
+}
+
+/// Create a checklist for a sector.
+#[utoipa::path(
+    tag = "inspections",
+    request_body = CreateChecklist,
+    responses((status = 201, body = ChecklistView), (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
+#[post("/checklists")]
+pub async fn create_checklist(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    Json(body): Json<CreateChecklist>,
+) -> Result<HttpResponse, ApiError> {
+    let created = db::run(&state.pool, move |conn| register(conn, &caller, body)).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,

@@ -191,49 +191,9 @@ pub async fn create_webhook(
     caller: AuthUser,
     Json(body): Json<CreateWebhook>,
 ) -> Result<HttpResponse, ApiError> {
-    managers(&caller)?;
     let allow_private = state.config.webhook_allow_private;
-    let kind = body.kind.unwrap_or(EndpointKind::Standard);
-    let secret = match (kind, body.secret.clone()) {
-        (EndpointKind::Standard, None) => Some(signing::new_secret()),
-        (_, given) => given,
-    };
     let created = db::run(&state.pool, move |conn| {
-        let now = db::now();
-        let supervisor = caller.role == Role::Supervisor;
-        let mut sectors = body.sectors.clone();
-        sectors.sort();
-        sectors.dedup();
-        if supervisor && sectors.is_empty() {
-            sectors = caller.sectors.clone();
-        }
-        let row = EndpointRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            url: body.url.trim().to_owned(),
-            kind: kind.as_str().to_owned(),
-            event_types: names(&body.event_types).join(","),
-            region_prefix: body
-                .region_prefix
-                .clone()
-                .or_else(|| supervisor.then(|| caller.region_prefix.clone()).flatten()),
-            sectors: sectors.join(","),
-            description: body.description.clone(),
-            secret: secret.clone().unwrap_or_default(),
-            previous_secret: None,
-            previous_secret_until: None,
-            created_by: caller.id.to_string(),
-            disabled_at: None,
-            disabled_reason: None,
-            failing_since: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
-        check(conn, &row, body.secret.as_deref(), &caller, allow_private)?;
-        diesel::insert_into(webhook_endpoints::table)
-            .values(&row)
-            .execute(conn)?;
-        Ok(row)
+        register(conn, &caller, body, allow_private)
     })
     .await?;
     let shown = (created.kind() == EndpointKind::Standard).then(|| created.secret.clone());
@@ -243,6 +203,72 @@ pub async fn create_webhook(
             webhook: WebhookView::from(created),
             secret: shown,
         }))
+}
+
+/// Checks and stores a new endpoint (admin, or a supervisor inside their scope): the one way
+/// in, for the API and the console alike. A `standard` endpoint without a secret gets one.
+pub fn register(
+    conn: &mut DbConnection,
+    caller: &AuthUser,
+    body: CreateWebhook,
+    allow_private: bool,
+) -> Result<EndpointRow, ApiError> {
+    managers(caller)?;
+    let kind = body.kind.unwrap_or(EndpointKind::Standard);
+    let secret = match (kind, body.secret.clone()) {
+        (EndpointKind::Standard, None) => Some(signing::new_secret()),
+        (_, given) => given,
+    };
+    let now = db::now();
+    let supervisor = caller.role == Role::Supervisor;
+    let mut sectors = body.sectors.clone();
+    sectors.sort();
+    sectors.dedup();
+    if supervisor && sectors.is_empty() {
+        sectors = caller.sectors.clone();
+    }
+    let row = EndpointRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        url: body.url.trim().to_owned(),
+        kind: kind.as_str().to_owned(),
+        event_types: names(&body.event_types).join(","),
+        region_prefix: body
+            .region_prefix
+            .clone()
+            .or_else(|| supervisor.then(|| caller.region_prefix.clone()).flatten()),
+        sectors: sectors.join(","),
+        description: body.description.clone(),
+        secret: secret.unwrap_or_default(),
+        previous_secret: None,
+        previous_secret_until: None,
+        created_by: caller.id.to_string(),
+        disabled_at: None,
+        disabled_reason: None,
+        failing_since: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    check(conn, &row, body.secret.as_deref(), caller, allow_private)?;
+    diesel::insert_into(webhook_endpoints::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(row)
+}
+
+/// Removes an endpoint the caller manages, with its delivery log.
+pub fn remove(conn: &mut DbConnection, caller: &AuthUser, id: &str) -> Result<(), ApiError> {
+    managers(caller)?;
+    let row = endpoints::find(conn, caller, id)?;
+    conn.transaction(|conn| {
+        use crate::db::schema::webhook_deliveries;
+        diesel::delete(
+            webhook_deliveries::table.filter(webhook_deliveries::endpoint_id.eq(&row.id)),
+        )
+        .execute(conn)?;
+        diesel::delete(webhook_endpoints::table.find(&row.id)).execute(conn)?;
+        Ok(())
+    })
 }
 
 /// The endpoints the caller manages.
@@ -357,21 +383,8 @@ pub async fn delete_webhook(
     caller: AuthUser,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    managers(&caller)?;
     let id = id.into_inner().to_string();
-    db::run(&state.pool, move |conn| {
-        let row = endpoints::find(conn, &caller, &id)?;
-        conn.transaction(|conn| {
-            use crate::db::schema::webhook_deliveries;
-            diesel::delete(
-                webhook_deliveries::table.filter(webhook_deliveries::endpoint_id.eq(&row.id)),
-            )
-            .execute(conn)?;
-            diesel::delete(webhook_endpoints::table.find(&row.id)).execute(conn)?;
-            Ok(())
-        })
-    })
-    .await?;
+    db::run(&state.pool, move |conn| remove(conn, &caller, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

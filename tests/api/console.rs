@@ -521,4 +521,42 @@ backend_test!(async fn the_admin_registers_enterprises_and_users(app) {
     assert_eq!(made.status, 303, "{}", text(&made));
     assert!(desk.page(&app, "/console/admin/users").await.contains("new.inspector"));
     app.login("new.inspector", "a long enough password").await;
+
+    // A checklist typed one item a line, as the API would take it.
+    let lists = desk.page(&app, "/console/admin/checklists").await;
+    let csrf = csrf_of(&lists);
+    let bad = desk
+        .post(&app, "/console/admin/checklists", &[("csrf", &csrf), ("sector", "fireworks"), ("name", "烟花爆竹检查表"), ("items", "YH-1|只有两列")])
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(text(&bad).contains("第 1 行"), "{}", text(&bad));
+    let made = desk
+        .post(&app, "/console/admin/checklists", &[("csrf", &csrf), ("sector", "fireworks"), ("name", "烟花爆竹检查表"), ("items", "YH-1|药物超量储存|《判定标准》第三条|是\nYH-2|通道堵塞|《规定》第五条|否")])
+        .await;
+    assert_eq!(made.status, 303, "{}", text(&made));
+    let api = app.signed_in(Role::Inspector).await;
+    let listed = app.get_as(&api.access, "/api/v1/checklists?sector=fireworks").await.json();
+    let made = listed.as_array().unwrap().iter().find(|c| c["name"] == "烟花爆竹检查表").expect("stored");
+    assert_eq!(made["items"][0]["major"], true);
+    assert_eq!(made["items"][1]["code"], "YH-2");
+
+    // A webhook endpoint: its secret shown once; a robot's key masked in the list.
+    let hooks = desk.page(&app, "/console/admin/webhooks").await;
+    let csrf = csrf_of(&hooks);
+    let created = desk
+        .post(&app, "/console/admin/webhooks", &[("csrf", &csrf), ("url", "https://1.1.1.1/safeloop"), ("kind", "standard"), ("event_types", "hazard.closed"), ("event_types", "hazard.reported")])
+        .await;
+    assert_eq!(created.status, 201, "{}", text(&created));
+    assert!(text(&created).contains("whsec_"), "{}", text(&created));
+    let robot = desk
+        .post(&app, "/console/admin/webhooks", &[("csrf", &csrf), ("url", "https://1.1.1.1/cgi-bin/webhook/send?key=0123456789abcdef"), ("kind", "wecom"), ("event_types", "hazard.overdue")])
+        .await;
+    assert_eq!(robot.status, 201, "{}", text(&robot));
+    let hooks = desk.page(&app, "/console/admin/webhooks").await;
+    assert!(hooks.contains("key=…cdef") && !hooks.contains("0123456789abcdef"), "{hooks}");
+    let start = hooks.find("/console/admin/webhooks/").unwrap() + "/console/admin/webhooks/".len();
+    let id = hooks[start..start + 36].to_owned();
+    let removed = desk.post(&app, &format!("/console/admin/webhooks/{id}/delete"), &[("csrf", &csrf)]).await;
+    assert_eq!(removed.status, 303);
+    assert!(!desk.page(&app, "/console/admin/webhooks").await.contains(&id));
 });
