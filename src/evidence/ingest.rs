@@ -153,7 +153,12 @@ pub async fn ingest(
     };
     if state
         .store
-        .put_new(&original_key, bytes.clone(), inspected.content_type)
+        .put_new_checked(
+            &original_key,
+            bytes.clone(),
+            inspected.content_type,
+            Some(&inspected.sha256),
+        )
         .await?
     {
         guard.keys.push(original_key.clone());

@@ -4,7 +4,9 @@ use actix_web::web::Bytes;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_s3::config::{
+    BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
+};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use base64::Engine;
@@ -46,6 +48,10 @@ impl S3Store {
                 "safeloop-config",
             ))
             .force_path_style(true)
+            // The SDK's default CRC32 of every body and every download is work the store does
+            // not need: uploads carry the SHA-256 already computed, and TLS guards the rest.
+            .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+            .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
             // A store that is down must answer 503 soon, not after the SDK's default three
             // attempts with one-second backoff: one quick retry for a passing fault, and a
             // short connect timeout for a host that does not answer at all.
@@ -91,25 +97,40 @@ impl S3Store {
         Ok(Some(request.uri().to_owned()))
     }
 
+    /// One conditional PUT (`If-None-Match: *`): the store refuses it with 412 when the key is
+    /// taken, which with content-addressed keys means the same bytes are there. The body is not
+    /// hashed again to sign it (UNSIGNED-PAYLOAD, as a presigned PUT is); `sha256` (hex), the
+    /// digest ingest already computed, is sent as `x-amz-checksum-sha256` instead, so the store
+    /// itself refuses other bytes.
     pub async fn put_new(
         &self,
         key: &str,
         bytes: Bytes,
         content_type: &str,
+        sha256: Option<&str>,
     ) -> Result<bool, StoreError> {
-        if self.size(key).await?.is_some() {
-            return Ok(false);
-        }
-        self.client
+        let checksum = sha256
+            .map(|hex| hex::decode(hex).map(|digest| BASE64.encode(digest)))
+            .transpose()
+            .map_err(unavailable)?;
+        let sent = self
+            .client
             .put_object()
             .bucket(&self.bucket)
             .key(key)
             .content_type(content_type)
+            .if_none_match("*")
+            .set_checksum_sha256(checksum)
             .body(ByteStream::from(bytes))
+            .customize()
+            .disable_payload_signing()
             .send()
-            .await
-            .map_err(|e| unavailable(aws_sdk_s3::error::DisplayErrorContext(e)))?;
-        Ok(true)
+            .await;
+        match sent {
+            Ok(_) => Ok(true),
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 412) => Ok(false),
+            Err(e) => Err(unavailable(aws_sdk_s3::error::DisplayErrorContext(e))),
+        }
     }
 
     pub async fn get(&self, key: &str) -> Result<Bytes, StoreError> {

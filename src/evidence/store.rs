@@ -67,9 +67,20 @@ impl Store {
         bytes: Bytes,
         content_type: &str,
     ) -> Result<bool, StoreError> {
+        self.put_new_checked(key, bytes, content_type, None).await
+    }
+
+    /// `put_new` of bytes whose SHA-256 (hex) is known: an object store checks it on arrival.
+    pub async fn put_new_checked(
+        &self,
+        key: &str,
+        bytes: Bytes,
+        content_type: &str,
+        sha256: Option<&str>,
+    ) -> Result<bool, StoreError> {
         match self {
             Store::Local(store) => store.put_new(key, bytes).await,
-            Store::S3(store) => store.put_new(key, bytes, content_type).await,
+            Store::S3(store) => store.put_new(key, bytes, content_type, sha256).await,
         }
     }
 

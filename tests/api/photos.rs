@@ -402,6 +402,64 @@ async fn s3_photos_on_postgres() {
     .await;
 }
 
+/// One conditional PUT per object: a taken key is reported as such (412 from the store), and
+/// the SHA-256 ingest computed travels as `x-amz-checksum-sha256`, so the store refuses other
+/// bytes even though the body is not signed.
+#[actix_web::test]
+async fn the_object_store_checks_what_ingest_hashed() {
+    use sha2::Digest;
+    let server = S3Server::start();
+    let app = app_on(Backend::Sqlite, Some(&server), |_| {}).await;
+    let store = &app.state.store;
+    let bytes = actix_web::web::Bytes::from_static(b"a photo's bytes");
+    let digest = hex::encode(sha2::Sha256::digest(&bytes));
+    let wrong = hex::encode(sha2::Sha256::digest(b"other bytes"));
+    assert!(
+        store
+            .put_new_checked(
+                "originals/te/st/refused",
+                bytes.clone(),
+                "image/jpeg",
+                Some(&wrong)
+            )
+            .await
+            .is_err()
+    );
+    // s3s-fs writes the file before it compares the checksum (S3 itself keeps nothing).
+    store.delete("originals/te/st/refused").await.unwrap();
+    assert!(
+        store
+            .put_new_checked(
+                "originals/te/st/kept",
+                bytes.clone(),
+                "image/jpeg",
+                Some(&digest)
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .put_new_checked(
+                "originals/te/st/kept",
+                bytes.clone(),
+                "image/jpeg",
+                Some(&digest)
+            )
+            .await
+            .unwrap(),
+        "a taken key"
+    );
+    assert!(
+        !store
+            .put_new("originals/te/st/kept", bytes.clone(), "image/jpeg")
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.get("originals/te/st/kept").await.unwrap(), bytes);
+    assert_eq!(objects(&app, Some(&server)), 1);
+}
+
 #[actix_web::test]
 async fn a_store_that_goes_down_answers_503_and_leaves_no_row() {
     let mut server = S3Server::start();
