@@ -111,6 +111,19 @@ pub fn console(config: &mut actix_web::web::ServiceConfig, policy: &str) {
     use actix_web::web::{get, post, resource};
     config.service(
         actix_web::web::scope("/console")
+            // A malformed id or query is a page too, not the API's problem+json.
+            .app_data(actix_web::web::PathConfig::default().error_handler(|_, _| {
+                PageError::Refused(crate::error::ApiError::NotFound("page")).into()
+            }))
+            .app_data(
+                actix_web::web::QueryConfig::default().error_handler(|e, _| {
+                    PageError::Refused(crate::error::ApiError::BadRequest {
+                        code: "invalid_query",
+                        detail: e.to_string(),
+                    })
+                    .into()
+                }),
+            )
             .wrap(
                 actix_web::middleware::DefaultHeaders::new()
                     .add(("Content-Security-Policy", policy.to_owned()))

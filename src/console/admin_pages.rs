@@ -118,30 +118,35 @@ pub async fn create_user(
     visitor: Visitor,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    admin(&visitor)?;
-    let sent: NewUserForm = form::parse(&body)?;
-    form::check(&req, &visitor.csrf_token, &sent.csrf)?;
-    let role =
-        Role::parse(&sent.role).ok_or_else(|| ApiError::validation("role", "choose a role"))?;
-    let sectors: Vec<String> = sent
-        .sectors
-        .split([',', ' ', '，'])
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
-    let body = CreateUser {
-        username: sent.username,
-        password: sent.password,
-        display_name: sent.display_name,
-        role,
-        enterprise_id: given(&sent.enterprise_id),
-        region_prefix: given(&sent.region_prefix),
-        sectors: (!sectors.is_empty()).then_some(sectors),
-        certificate_no: given(&sent.certificate_no),
-    };
-    let _permit = state.hashing_permit().await;
-    db::run(&state.pool, move |conn| user_api::register(conn, body)).await?;
-    Ok(see_other("/console/admin/users?done=saved"))
+    let back = "/console/admin/users".to_owned();
+    async move {
+        admin(&visitor)?;
+        let sent: NewUserForm = form::parse(&body)?;
+        form::check(&req, &visitor.csrf_token, &sent.csrf)?;
+        let role =
+            Role::parse(&sent.role).ok_or_else(|| ApiError::validation("role", "choose a role"))?;
+        let sectors: Vec<String> = sent
+            .sectors
+            .split([',', ' ', '，'])
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let body = CreateUser {
+            username: sent.username,
+            password: sent.password,
+            display_name: sent.display_name,
+            role,
+            enterprise_id: given(&sent.enterprise_id),
+            region_prefix: given(&sent.region_prefix),
+            sectors: (!sectors.is_empty()).then_some(sectors),
+            certificate_no: given(&sent.certificate_no),
+        };
+        let _permit = state.hashing_permit().await;
+        db::run(&state.pool, move |conn| user_api::register(conn, body)).await?;
+        Ok(see_other("/console/admin/users?done=saved"))
+    }
+    .await
+    .map_err(|e: PageError| e.returning_to(&back))
 }
 
 #[derive(Deserialize)]
@@ -161,21 +166,29 @@ pub async fn set_active(
     id: web::Path<uuid::Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    admin(&visitor)?;
-    let sent: ActiveForm = form::parse(&body)?;
-    form::check(&req, &visitor.csrf_token, &sent.csrf)?;
-    let id = id.into_inner().to_string();
-    let active = match sent.active.as_str() {
-        "true" => true,
-        "false" => false,
-        _ => return Err(ApiError::validation("active", "must be true or false").into()),
-    };
-    let patch = UserPatch {
-        active: Some(active),
-        ..UserPatch::default()
-    };
-    db::run(&state.pool, move |conn| user_api::change(conn, &id, patch)).await?;
-    Ok(see_other("/console/admin/users?done=saved"))
+    let back = "/console/admin/users".to_owned();
+    async move {
+        admin(&visitor)?;
+        let sent: ActiveForm = form::parse(&body)?;
+        form::check(&req, &visitor.csrf_token, &sent.csrf)?;
+        let id = id.into_inner().to_string();
+        let active = match sent.active.as_str() {
+            "true" => true,
+            "false" => false,
+            _ => return Err(ApiError::validation("active", "must be true or false").into()),
+        };
+        if !active && id == visitor.caller.id.to_string() {
+            return Err(ApiError::validation("active", "不能停用自己正在使用的账号").into());
+        }
+        let patch = UserPatch {
+            active: Some(active),
+            ..UserPatch::default()
+        };
+        db::run(&state.pool, move |conn| user_api::change(conn, &id, patch)).await?;
+        Ok(see_other("/console/admin/users?done=saved"))
+    }
+    .await
+    .map_err(|e: PageError| e.returning_to(&back))
 }
 
 pub struct EnterpriseLine {
@@ -299,41 +312,48 @@ pub async fn create_enterprise(
     visitor: Visitor,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    admin(&visitor)?;
-    let sent: NewEnterpriseForm = form::parse(&body)?;
-    form::check(&req, &visitor.csrf_token, &sent.csrf)?;
-    let risk_level = match sent.risk_level.as_str() {
-        "red" => RiskLevel::Red,
-        "orange" => RiskLevel::Orange,
-        "yellow" => RiskLevel::Yellow,
-        "blue" => RiskLevel::Blue,
-        _ => {
-            return Err(
-                ApiError::validation("risk_level", "must be red, orange, yellow or blue").into(),
-            );
-        }
-    };
-    let body = CreateEnterprise {
-        id: None,
-        credit_code: sent.credit_code,
-        credit_code_override_reason: given(&sent.credit_code_override_reason),
-        name: sent.name,
-        sector: sent.sector,
-        region_code: sent.region_code.trim().to_owned(),
-        address: sent.address,
-        latitude: coordinate("latitude", &sent.latitude)?,
-        longitude: coordinate("longitude", &sent.longitude)?,
-        risk_level,
-        contact_name: sent.contact_name,
-        contact_phone: sent.contact_phone,
-        above_scale: sent.above_scale.is_some(),
-    };
-    let caller = visitor.caller.clone();
-    db::run(&state.pool, move |conn| {
-        enterprise_rules::register(conn, &caller, body)
-    })
-    .await?;
-    Ok(see_other("/console/admin/enterprises?done=saved"))
+    let back = "/console/admin/enterprises".to_owned();
+    async move {
+        admin(&visitor)?;
+        let sent: NewEnterpriseForm = form::parse(&body)?;
+        form::check(&req, &visitor.csrf_token, &sent.csrf)?;
+        let risk_level = match sent.risk_level.as_str() {
+            "red" => RiskLevel::Red,
+            "orange" => RiskLevel::Orange,
+            "yellow" => RiskLevel::Yellow,
+            "blue" => RiskLevel::Blue,
+            _ => {
+                return Err(ApiError::validation(
+                    "risk_level",
+                    "must be red, orange, yellow or blue",
+                )
+                .into());
+            }
+        };
+        let body = CreateEnterprise {
+            id: None,
+            credit_code: sent.credit_code,
+            credit_code_override_reason: given(&sent.credit_code_override_reason),
+            name: sent.name,
+            sector: sent.sector,
+            region_code: sent.region_code.trim().to_owned(),
+            address: sent.address,
+            latitude: coordinate("latitude", &sent.latitude)?,
+            longitude: coordinate("longitude", &sent.longitude)?,
+            risk_level,
+            contact_name: sent.contact_name,
+            contact_phone: sent.contact_phone,
+            above_scale: sent.above_scale.is_some(),
+        };
+        let caller = visitor.caller.clone();
+        db::run(&state.pool, move |conn| {
+            enterprise_rules::register(conn, &caller, body)
+        })
+        .await?;
+        Ok(see_other("/console/admin/enterprises?done=saved"))
+    }
+    .await
+    .map_err(|e: PageError| e.returning_to(&back))
 }
 
 pub struct ChecklistLine {
@@ -491,20 +511,25 @@ pub async fn create_checklist(
     visitor: Visitor,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    admin(&visitor)?;
-    let sent: NewChecklistForm = form::parse(&body)?;
-    form::check(&req, &visitor.csrf_token, &sent.csrf)?;
-    let body = CreateChecklist {
-        sector: sent.sector,
-        name: sent.name,
-        items: parse_items(&sent.items)?,
-    };
-    let caller = visitor.caller.clone();
-    db::run(&state.pool, move |conn| {
-        checklist_api::register(conn, &caller, body)
-    })
-    .await?;
-    Ok(see_other("/console/admin/checklists?done=saved"))
+    let back = "/console/admin/checklists".to_owned();
+    async move {
+        admin(&visitor)?;
+        let sent: NewChecklistForm = form::parse(&body)?;
+        form::check(&req, &visitor.csrf_token, &sent.csrf)?;
+        let body = CreateChecklist {
+            sector: sent.sector,
+            name: sent.name,
+            items: parse_items(&sent.items)?,
+        };
+        let caller = visitor.caller.clone();
+        db::run(&state.pool, move |conn| {
+            checklist_api::register(conn, &caller, body)
+        })
+        .await?;
+        Ok(see_other("/console/admin/checklists?done=saved"))
+    }
+    .await
+    .map_err(|e: PageError| e.returning_to(&back))
 }
 
 #[derive(Template)]
@@ -522,59 +547,66 @@ pub async fn create_webhook(
     visitor: Visitor,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    admin(&visitor)?;
-    let pairs: Vec<(String, String)> = form::parse(&body)?;
-    let field = |name: &str| {
-        pairs
+    let back = "/console/admin/webhooks".to_owned();
+    async move {
+        admin(&visitor)?;
+        let pairs: Vec<(String, String)> = form::parse(&body)?;
+        let field = |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.trim().to_owned())
+                .unwrap_or_default()
+        };
+        form::check(&req, &visitor.csrf_token, &field("csrf"))?;
+        let event_types = pairs
             .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    };
-    form::check(&req, &visitor.csrf_token, &field("csrf"))?;
-    let event_types = pairs
-        .iter()
-        .filter(|(n, _)| n == "event_types")
-        .map(|(_, v)| {
-            serde_json::from_value::<EventType>(serde_json::Value::String(v.clone())).map_err(
-                |_| ApiError::validation("event_types", format!("`{v}` is not an event type")),
-            )
+            .filter(|(n, _)| n == "event_types")
+            .map(|(_, v)| {
+                serde_json::from_value::<EventType>(serde_json::Value::String(v.clone())).map_err(
+                    |_| ApiError::validation("event_types", format!("`{v}` is not an event type")),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let kind = match field("kind").as_str() {
+            "" | "standard" => EndpointKind::Standard,
+            "wecom" => EndpointKind::Wecom,
+            "dingtalk" => EndpointKind::Dingtalk,
+            _ => {
+                return Err(
+                    ApiError::validation("kind", "must be standard, wecom or dingtalk").into(),
+                );
+            }
+        };
+        let sectors = field("sectors")
+            .split([',', ' ', '，'])
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let body = CreateWebhook {
+            url: field("url"),
+            event_types,
+            region_prefix: given(&field("region_prefix")),
+            sectors,
+            kind: Some(kind),
+            secret: given(&field("secret")),
+            description: given(&field("description")),
+        };
+        let caller = visitor.caller.clone();
+        let allow_private = state.config.webhook_allow_private;
+        let created = db::run(&state.pool, move |conn| {
+            webhooks_api::register(conn, &caller, body, allow_private)
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    let kind = match field("kind").as_str() {
-        "" | "standard" => EndpointKind::Standard,
-        "wecom" => EndpointKind::Wecom,
-        "dingtalk" => EndpointKind::Dingtalk,
-        _ => {
-            return Err(ApiError::validation("kind", "must be standard, wecom or dingtalk").into());
-        }
-    };
-    let sectors = field("sectors")
-        .split([',', ' ', '，'])
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
-    let body = CreateWebhook {
-        url: field("url"),
-        event_types,
-        region_prefix: given(&field("region_prefix")),
-        sectors,
-        kind: Some(kind),
-        secret: given(&field("secret")),
-        description: given(&field("description")),
-    };
-    let caller = visitor.caller.clone();
-    let allow_private = state.config.webhook_allow_private;
-    let created = db::run(&state.pool, move |conn| {
-        webhooks_api::register(conn, &caller, body, allow_private)
-    })
-    .await?;
-    let page = WebhookCreatedPage {
-        frame: Frame::new(&visitor, "/console/admin/webhooks", Some("saved")),
-        url: webhooks_api::masked(&created.url),
-        secret: (created.kind() == EndpointKind::Standard).then_some(created.secret),
-    };
-    Ok(html(StatusCode::CREATED, page.render()))
+        .await?;
+        let page = WebhookCreatedPage {
+            frame: Frame::new(&visitor, "/console/admin/webhooks", Some("saved")),
+            url: webhooks_api::masked(&created.url),
+            secret: (created.kind() == EndpointKind::Standard).then_some(created.secret),
+        };
+        Ok(html(StatusCode::CREATED, page.render()))
+    }
+    .await
+    .map_err(|e: PageError| e.returning_to(&back))
 }
 
 #[derive(Deserialize)]
@@ -591,15 +623,20 @@ pub async fn delete_webhook(
     id: web::Path<uuid::Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    admin(&visitor)?;
-    let sent: RemoveForm = form::parse(&body)?;
-    form::check(&req, &visitor.csrf_token, &sent.csrf)?;
-    let (caller, id) = (visitor.caller.clone(), id.into_inner().to_string());
-    db::run(&state.pool, move |conn| {
-        webhooks_api::remove(conn, &caller, &id)
-    })
-    .await?;
-    Ok(see_other("/console/admin/webhooks?done=saved"))
+    let back = "/console/admin/webhooks".to_owned();
+    async move {
+        admin(&visitor)?;
+        let sent: RemoveForm = form::parse(&body)?;
+        form::check(&req, &visitor.csrf_token, &sent.csrf)?;
+        let (caller, id) = (visitor.caller.clone(), id.into_inner().to_string());
+        db::run(&state.pool, move |conn| {
+            webhooks_api::remove(conn, &caller, &id)
+        })
+        .await?;
+        Ok(see_other("/console/admin/webhooks?done=saved"))
+    }
+    .await
+    .map_err(|e: PageError| e.returning_to(&back))
 }
 
 #[cfg(test)]

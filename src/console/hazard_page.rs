@@ -67,6 +67,8 @@ pub struct LoopActions {
     pub can_decide_extension: bool,
     pub can_list: bool,
     pub listed_level: Option<&'static str>,
+    /// The listing's level code (`county`, `city`, `province`), to preselect it.
+    pub listed_code: String,
     pub earliest_extension: String,
     pub latest_extension: String,
 }
@@ -92,6 +94,7 @@ struct HazardPage {
     after: Vec<PhotoCard>,
     recheck: Vec<PhotoCard>,
     recheck_note: Option<String>,
+    returned_because: Option<String>,
     events: Vec<EventLine>,
     actions: LoopActions,
 }
@@ -175,11 +178,13 @@ fn card(photo: &PhotoRow) -> PhotoCard {
         id: photo.id.clone(),
         taken: photo
             .exif_captured_at
-            .map_or("照片无拍摄时间（EXIF）".into(), |t| {
-                format!("拍摄于 {}", local_time(t))
+            .map_or("照片里没有记录拍摄时间".into(), |t| {
+                format!("拍摄于 {}（照片自带）", local_time(t))
             }),
         place: position(photo.exif_latitude, photo.exif_longitude)
-            .unwrap_or_else(|| "照片无位置（EXIF）".into()),
+            .map_or("照片里没有记录拍摄位置".into(), |p| {
+                format!("{p}（照片自带）")
+            }),
         declared: if declared.is_empty() {
             String::new()
         } else {
@@ -223,6 +228,7 @@ pub fn actions(visitor: &Visitor, loaded: &Loaded, extension_max_days: i64) -> L
             .listed_level
             .as_deref()
             .map(messages::listed_level_name),
+        listed_code: hazard.listed_level.clone().unwrap_or_default(),
         earliest_extension: local_date(hazard.deadline + chrono::Duration::days(1)),
         latest_extension: local_date(hazard.deadline + chrono::Duration::days(extension_max_days)),
     }
@@ -279,11 +285,28 @@ pub async fn show(
             .map(card)
             .collect()
     };
-    let recheck_note = loaded
-        .events
-        .iter()
-        .rev()
-        .find(|e| e.action == "verify_pass" || e.action == "verify_fail")
+    // The last word of the loop on this hazard: why it came back (复查不通过, 驳回销号) while it
+    // is open again, or the re-check that passed while it waits for or has its closure.
+    let last = loaded.events.iter().rev().find(|e| {
+        matches!(
+            e.action.as_str(),
+            "verify_pass" | "verify_fail" | "reject_closure" | "submit_rectification"
+        )
+    });
+    let returned_because = last
+        .filter(|e| loaded.hazard.status == "open" && e.action != "verify_pass")
+        .filter(|e| e.action != "submit_rectification")
+        .map(|e| {
+            let who = if e.action == "reject_closure" {
+                "驳回销号"
+            } else {
+                "复查不通过"
+            };
+            format!("{who}：{}", e.note.clone().unwrap_or_default())
+        });
+    let recheck_note = last
+        .filter(|e| e.action == "verify_pass")
+        .filter(|_| matches!(loaded.hazard.status.as_str(), "verified" | "closed"))
         .and_then(|e| e.note.clone());
     let hazard = &loaded.hazard;
     let page = HazardPage {
@@ -309,6 +332,7 @@ pub async fn show(
         after: by_purpose(&["rectification"]),
         recheck: by_purpose(&["verification"]),
         recheck_note,
+        returned_because,
         events: loaded
             .events
             .iter()

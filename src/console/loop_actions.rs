@@ -33,11 +33,17 @@ async fn answer(
     done: &str,
     outcome: Result<(), ApiError>,
 ) -> Result<HttpResponse, PageError> {
+    let after = format!("/console/hazards/{hazard_id}?done={done}");
     if !from_htmx(req) {
         outcome?;
-        return Ok(see_other(&format!(
-            "/console/hazards/{hazard_id}?done={done}"
-        )));
+        return Ok(see_other(&after));
+    }
+    // Done: the whole page again (status, record, forms), as without JavaScript. Refused: only
+    // the panel, with the reason beside what was typed.
+    if outcome.is_ok() {
+        return Ok(HttpResponse::Ok()
+            .insert_header(("HX-Redirect", after))
+            .finish());
     }
     let status = match &outcome {
         Ok(()) => StatusCode::OK,
@@ -80,23 +86,33 @@ pub async fn transition(
     id: web::Path<uuid::Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let sent: TransitionForm = form::parse(&body)?;
-    form::check(&req, &visitor.csrf_token, &sent.csrf)?;
-    let action = Action::parse(&sent.action)
-        .ok_or_else(|| ApiError::validation("action", "is not an action of the loop"))?;
-    let hazard_id = id.into_inner().to_string();
-    let request = TransitionRequest {
-        action,
-        note: Some(sent.note),
-        photo_ids: Vec::new(),
-    };
-    let (caller, target) = (visitor.caller.clone(), hazard_id.clone());
-    let outcome = db::run(&state.pool, move |conn| {
-        let expected = sent.version.map(IfMatch::exactly);
-        transitions::transition(conn, &caller, &target, &request, expected).map(drop)
-    })
-    .await;
-    answer(&state, &req, visitor, hazard_id, action.as_str(), outcome).await
+    let back = format!("/console/hazards/{}", *id);
+    async move {
+        let sent: TransitionForm = form::parse(&body)?;
+        form::check(&req, &visitor.csrf_token, &sent.csrf)?;
+        let action = Action::parse(&sent.action)
+            .ok_or_else(|| ApiError::validation("action", "is not an action of the loop"))?;
+        // The page always sends the version it showed: acting on a page someone else has since
+        // changed is refused (412), never silently applied.
+        let version = sent.version.ok_or_else(|| {
+            ApiError::validation("version", "must be the version the page showed")
+        })?;
+        let hazard_id = id.into_inner().to_string();
+        let request = TransitionRequest {
+            action,
+            note: Some(sent.note),
+            photo_ids: Vec::new(),
+        };
+        let (caller, target) = (visitor.caller.clone(), hazard_id.clone());
+        let outcome = db::run(&state.pool, move |conn| {
+            let expected = Some(IfMatch::exactly(version));
+            transitions::transition(conn, &caller, &target, &request, expected).map(drop)
+        })
+        .await;
+        answer(&state, &req, visitor, hazard_id, action.as_str(), outcome).await
+    }
+    .await
+    .map_err(|e: PageError| e.returning_to(&back))
 }
 
 #[derive(Deserialize)]
@@ -130,24 +146,29 @@ pub async fn request_extension(
     id: web::Path<uuid::Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let sent: ExtensionForm = form::parse(&body)?;
-    form::check(&req, &visitor.csrf_token, &sent.csrf)?;
-    let hazard_id = id.into_inner().to_string();
-    let requested_deadline = end_of_day(&sent.requested_deadline)?;
-    let max_days = state.config.extension_max_days;
-    let (caller, target) = (visitor.caller.clone(), hazard_id.clone());
-    db::run(&state.pool, move |conn| {
-        let asked = supervision::Extension {
-            requested_deadline,
-            reason: &sent.reason,
-            max_days,
-        };
-        supervision::request_extension(conn, &caller, &target, asked)
-    })
-    .await?;
-    Ok(see_other(&format!(
-        "/console/hazards/{hazard_id}?done=extension_requested"
-    )))
+    let back = format!("/console/hazards/{}", *id);
+    async move {
+        let sent: ExtensionForm = form::parse(&body)?;
+        form::check(&req, &visitor.csrf_token, &sent.csrf)?;
+        let hazard_id = id.into_inner().to_string();
+        let requested_deadline = end_of_day(&sent.requested_deadline)?;
+        let max_days = state.config.extension_max_days;
+        let (caller, target) = (visitor.caller.clone(), hazard_id.clone());
+        db::run(&state.pool, move |conn| {
+            let asked = supervision::Extension {
+                requested_deadline,
+                reason: &sent.reason,
+                max_days,
+            };
+            supervision::request_extension(conn, &caller, &target, asked)
+        })
+        .await?;
+        Ok(see_other(&format!(
+            "/console/hazards/{hazard_id}?done=extension_requested"
+        )))
+    }
+    .await
+    .map_err(|e: PageError| e.returning_to(&back))
 }
 
 #[derive(Deserialize)]
@@ -170,32 +191,37 @@ pub async fn decide_extension(
     id: web::Path<uuid::Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let sent: DecisionForm = form::parse(&body)?;
-    form::check(&req, &visitor.csrf_token, &sent.csrf)?;
-    let approve = match sent.decision.as_str() {
-        "approve" => true,
-        "deny" => false,
-        _ => return Err(ApiError::validation("decision", "must be approve or deny").into()),
-    };
-    let extension_id = id.into_inner().to_string();
-    let caller = visitor.caller.clone();
-    let note = Some(sent.note.trim().to_owned()).filter(|n| !n.is_empty());
-    db::run(&state.pool, move |conn| {
-        supervision::decide_extension(conn, &caller, &extension_id, approve, note.as_deref())
-    })
-    .await?;
-    let done = if approve {
-        "extension_approved"
-    } else {
-        "extension_denied"
-    };
-    let back = safe_return_path(if sent.back.is_empty() {
-        "/console/extensions"
-    } else {
-        &sent.back
-    });
-    let joiner = if back.contains('?') { '&' } else { '?' };
-    Ok(see_other(&format!("{back}{joiner}done={done}")))
+    let back = "/console/extensions".to_owned();
+    async move {
+        let sent: DecisionForm = form::parse(&body)?;
+        form::check(&req, &visitor.csrf_token, &sent.csrf)?;
+        let approve = match sent.decision.as_str() {
+            "approve" => true,
+            "deny" => false,
+            _ => return Err(ApiError::validation("decision", "must be approve or deny").into()),
+        };
+        let extension_id = id.into_inner().to_string();
+        let caller = visitor.caller.clone();
+        let note = Some(sent.note.trim().to_owned()).filter(|n| !n.is_empty());
+        db::run(&state.pool, move |conn| {
+            supervision::decide_extension(conn, &caller, &extension_id, approve, note.as_deref())
+        })
+        .await?;
+        let done = if approve {
+            "extension_approved"
+        } else {
+            "extension_denied"
+        };
+        let back = safe_return_path(if sent.back.is_empty() {
+            "/console/extensions"
+        } else {
+            &sent.back
+        });
+        let joiner = if back.contains('?') { '&' } else { '?' };
+        Ok(see_other(&format!("{back}{joiner}done={done}")))
+    }
+    .await
+    .map_err(|e: PageError| e.returning_to(&back))
 }
 
 #[derive(Deserialize)]
@@ -216,29 +242,38 @@ pub async fn set_listing(
     id: web::Path<uuid::Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let sent: ListingForm = form::parse(&body)?;
-    form::check(&req, &visitor.csrf_token, &sent.csrf)?;
-    let level = match sent.level.as_str() {
-        "" => None,
-        "county" => Some(ListedLevel::County),
-        "city" => Some(ListedLevel::City),
-        "province" => Some(ListedLevel::Province),
-        _ => return Err(ApiError::validation("level", "must be county, city or province").into()),
-    };
-    let hazard_id = id.into_inner().to_string();
-    let (caller, target) = (visitor.caller.clone(), hazard_id.clone());
-    db::run(&state.pool, move |conn| {
-        supervision::set_listing(conn, &caller, &target, level, &sent.note)
-    })
-    .await?;
-    let done = if level.is_some() {
-        "listed"
-    } else {
-        "unlisted"
-    };
-    Ok(see_other(&format!(
-        "/console/hazards/{hazard_id}?done={done}"
-    )))
+    let back = format!("/console/hazards/{}", *id);
+    async move {
+        let sent: ListingForm = form::parse(&body)?;
+        form::check(&req, &visitor.csrf_token, &sent.csrf)?;
+        let level = match sent.level.as_str() {
+            "" => None,
+            "county" => Some(ListedLevel::County),
+            "city" => Some(ListedLevel::City),
+            "province" => Some(ListedLevel::Province),
+            _ => {
+                return Err(
+                    ApiError::validation("level", "must be county, city or province").into(),
+                );
+            }
+        };
+        let hazard_id = id.into_inner().to_string();
+        let (caller, target) = (visitor.caller.clone(), hazard_id.clone());
+        db::run(&state.pool, move |conn| {
+            supervision::set_listing(conn, &caller, &target, level, &sent.note)
+        })
+        .await?;
+        let done = if level.is_some() {
+            "listed"
+        } else {
+            "unlisted"
+        };
+        Ok(see_other(&format!(
+            "/console/hazards/{hazard_id}?done={done}"
+        )))
+    }
+    .await
+    .map_err(|e: PageError| e.returning_to(&back))
 }
 
 #[cfg(test)]

@@ -70,7 +70,8 @@ fn placed(features: &[serde_json::Value]) -> Vec<(f64, f64, bool, String)> {
         .collect()
 }
 
-/// Fits the points into the drawing, north up, with a margin.
+/// Fits the points into the drawing, north up, centred, with a margin (one place, or several
+/// close together, sit in the middle).
 pub fn project(points: Vec<(f64, f64, bool, String)>) -> Vec<MapPoint> {
     let (mut west, mut east, mut south, mut north) = (180.0f64, -180.0f64, 90.0f64, -90.0f64);
     for (lon, lat, _, _) in &points {
@@ -80,11 +81,12 @@ pub fn project(points: Vec<(f64, f64, bool, String)>) -> Vec<MapPoint> {
         north = north.max(*lat);
     }
     let span = (east - west).max(north - south).max(0.01);
+    let (middle_lon, middle_lat) = ((west + east) / 2.0, (south + north) / 2.0);
     points
         .into_iter()
         .map(|(lon, lat, major, label)| MapPoint {
-            x: 20 + ((lon - west) / span * 560.0).round() as i64,
-            y: 380 - ((lat - south) / span * 360.0).round() as i64,
+            x: 300 + ((lon - middle_lon) / span * 560.0).round() as i64,
+            y: 200 - ((lat - middle_lat) / span * 360.0).round() as i64,
             major,
             label,
         })
@@ -149,5 +151,11 @@ mod tests {
         for p in &points {
             assert!((0..=600).contains(&p.x) && (0..=400).contains(&p.y));
         }
+        let one = project(vec![(115.0, 25.8, true, "a".into())]);
+        assert_eq!(
+            (one[0].x, one[0].y),
+            (300, 200),
+            "a single place sits in the middle"
+        );
     }
 }

@@ -49,13 +49,16 @@ fn field_label(field: &str) -> &str {
         "sector" | "sector_code" => "行业领域",
         "level" => "等级",
         "url" => "地址",
+        "version" => "页面",
         other => other,
     }
 }
 
 /// The rule a field broke, in Chinese where the console's forms can break it.
 fn rule(message: &str) -> String {
-    if message.starts_with("is required") {
+    if message == "must be the version the page showed" {
+        "已过期，请刷新后重试".into()
+    } else if message.starts_with("is required") {
         "必须填写".into()
     } else if let Some(limit) = message
         .strip_prefix("must be 1-")
@@ -115,9 +118,14 @@ pub fn explain(error: &ApiError) -> String {
             ..
         } => "已有一项延期申请在等待审批。".into(),
         ApiError::Conflict {
-            code: "extension_not_allowed" | "listing_not_allowed",
+            code: "extension_not_allowed",
             ..
-        } => "隐患已销号或已撤销，不能再这样办理。".into(),
+        } => "这条隐患现在不能延期：只有待整改的隐患可以申请，已销号或已撤销的隐患不能批准延期。"
+            .into(),
+        ApiError::Conflict {
+            code: "listing_not_allowed",
+            ..
+        } => "隐患已销号或已撤销，不再督办。".into(),
         ApiError::Conflict {
             code: "already_exists",
             ..

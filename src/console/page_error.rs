@@ -20,11 +20,27 @@ pub enum PageError {
     /// What the domain refused, or a fault.
     #[error(transparent)]
     Refused(#[from] ApiError),
+    /// A form refused, with the page it came from to go back to.
+    #[error("{error}")]
+    RefusedAt { error: ApiError, back: String },
 }
 
 impl PageError {
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         PageError::Refused(ApiError::internal(cause))
+    }
+
+    /// The refusal of a form posted from `back`: its page offers the way back there.
+    pub fn returning_to(self, back: &str) -> Self {
+        match self {
+            PageError::Refused(error) | PageError::RefusedAt { error, .. } => {
+                PageError::RefusedAt {
+                    error,
+                    back: safe_return_path(back).to_owned(),
+                }
+            }
+            other => other,
+        }
     }
 }
 
@@ -33,12 +49,17 @@ impl PageError {
 struct ErrorPage<'a> {
     title: &'a str,
     message: String,
+    back: &'a str,
 }
 
 /// Where to go after signing in: only a console path, never another site.
 pub fn safe_return_path(back_to: &str) -> &str {
     let inside = back_to.starts_with("/console/") && !back_to.starts_with("/console//");
-    let plain = !back_to.contains('\\') && !back_to.chars().any(char::is_control);
+    let plain = !back_to.contains('\\')
+        && !back_to.chars().any(char::is_control)
+        && !back_to
+            .split(['/', '?', '#'])
+            .any(|segment| segment == ".." || segment == ".");
     if inside && plain {
         back_to
     } else {
@@ -52,7 +73,7 @@ impl ResponseError for PageError {
             PageError::SignIn { htmx: true, .. } => StatusCode::OK,
             PageError::SignIn { .. } => StatusCode::SEE_OTHER,
             PageError::ForgedForm => StatusCode::FORBIDDEN,
-            PageError::Refused(error) => error.status_code(),
+            PageError::Refused(error) | PageError::RefusedAt { error, .. } => error.status_code(),
         }
     }
 
@@ -77,14 +98,22 @@ impl ResponseError for PageError {
                 "表单已失效",
                 "这个表单已失效或来自其他网站，没有执行。请回到页面刷新后重试。".to_owned(),
             ),
-            PageError::Refused(error) => {
+            PageError::Refused(error) | PageError::RefusedAt { error, .. } => {
                 if let ApiError::Internal(cause) = error {
                     tracing::error!(request_id = ?crate::ops::request_id::current(), %cause, "internal error in the console");
                 }
                 ("操作未完成", messages::explain(error))
             }
         };
-        let page = ErrorPage { title, message };
+        let back = match self {
+            PageError::RefusedAt { back, .. } => back.as_str(),
+            _ => "/console/",
+        };
+        let page = ErrorPage {
+            title,
+            message,
+            back,
+        };
         super::html(self.status_code(), page.render())
     }
 }
@@ -106,6 +135,7 @@ mod tests {
             "/api/v1/me",
             "/console/\\evil",
             "/console/\u{1}x",
+            "/console/../../metrics",
             "/console/\u{7f}",
         ] {
             assert_eq!(safe_return_path(outside), "/console/", "{outside}");

@@ -101,52 +101,64 @@ pub async fn submit(
     id: web::Path<uuid::Uuid>,
     body: Multipart,
 ) -> Result<HttpResponse, PageError> {
-    if !form::same_site(&req) {
-        return Err(PageError::ForgedForm);
-    }
-    let hazard_id = id.into_inner().to_string();
-    // Whether the loop lets this visitor rectify this hazard now, before any photo is read:
-    // the transition below decides again, in its transaction.
-    let (caller, target) = (visitor.caller.clone(), hazard_id.clone());
-    db::run(&state.pool, move |conn| {
-        let hazard = model::find_in_scope(conn, &Scope::of(&caller), &target)?;
-        transitions::may_take(conn, &caller, &hazard, Action::SubmitRectification).map(drop)
-    })
-    .await?;
-    let proof = read(body, state.config.photo_max_bytes, &req, &visitor).await?;
-    if proof.photos.is_empty() {
-        return Err(
-            ApiError::validation("photo", "take at least one photo of the rectification").into(),
-        );
-    }
-    let mut photo_ids = Vec::with_capacity(proof.photos.len());
-    for photo in proof.photos {
-        let upload = ingest::Upload::Spooled {
-            file: photo.file,
-            len: photo.len,
-        };
-        let row = ingest::ingest(
-            &state,
-            visitor.caller.id,
-            "rectification",
-            Declared::default(),
-            upload,
-        )
+    let back = format!("/console/hazards/{}", *id);
+    async move {
+        if !form::same_site(&req) {
+            return Err(PageError::ForgedForm);
+        }
+        let hazard_id = id.into_inner().to_string();
+        // Whether the loop lets this visitor rectify this hazard now, before any photo is read:
+        // the transition below decides again, in its transaction.
+        let (caller, target) = (visitor.caller.clone(), hazard_id.clone());
+        db::run(&state.pool, move |conn| {
+            let hazard = model::find_in_scope(conn, &Scope::of(&caller), &target)?;
+            transitions::may_take(conn, &caller, &hazard, Action::SubmitRectification).map(drop)
+        })
         .await?;
-        photo_ids.push(row.id.parse().map_err(PageError::internal)?);
+        let proof = read(body, state.config.photo_max_bytes, &req, &visitor).await?;
+        let Some(version) = proof.version else {
+            return Err(
+                ApiError::validation("version", "must be the version the page showed").into(),
+            );
+        };
+        if proof.photos.is_empty() {
+            return Err(ApiError::validation(
+                "photo",
+                "take at least one photo of the rectification",
+            )
+            .into());
+        }
+        let mut photo_ids = Vec::with_capacity(proof.photos.len());
+        for photo in proof.photos {
+            let upload = ingest::Upload::Spooled {
+                file: photo.file,
+                len: photo.len,
+            };
+            let row = ingest::ingest(
+                &state,
+                visitor.caller.id,
+                "rectification",
+                Declared::default(),
+                upload,
+            )
+            .await?;
+            photo_ids.push(row.id.parse().map_err(PageError::internal)?);
+        }
+        let request = TransitionRequest {
+            action: Action::SubmitRectification,
+            note: Some(proof.note),
+            photo_ids,
+        };
+        let (caller, target) = (visitor.caller.clone(), hazard_id.clone());
+        let expected = Some(IfMatch::exactly(version));
+        db::run(&state.pool, move |conn| {
+            transitions::transition(conn, &caller, &target, &request, expected)
+        })
+        .await?;
+        Ok(see_other(&format!(
+            "/console/hazards/{hazard_id}?done=submit_rectification"
+        )))
     }
-    let request = TransitionRequest {
-        action: Action::SubmitRectification,
-        note: Some(proof.note),
-        photo_ids,
-    };
-    let (caller, target) = (visitor.caller.clone(), hazard_id.clone());
-    let expected = proof.version.map(IfMatch::exactly);
-    db::run(&state.pool, move |conn| {
-        transitions::transition(conn, &caller, &target, &request, expected)
-    })
-    .await?;
-    Ok(see_other(&format!(
-        "/console/hazards/{hazard_id}?done=submit_rectification"
-    )))
+    .await
+    .map_err(|e: PageError| e.returning_to(&back))
 }

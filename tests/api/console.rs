@@ -244,7 +244,7 @@ backend_test!(async fn the_loop_runs_with_plain_forms_and_refusals_speak_chinese
     assert!(!page.contains("批准销号"), "an enterprise is offered only its own actions");
     let csrf = csrf_of(&page);
     let refused = enterprise
-        .post(&app, &format!("{hazard_path}/transitions"), &[("csrf", &csrf), ("action", "approve_closure")])
+        .post(&app, &format!("{hazard_path}/transitions"), &[("csrf", &csrf), ("action", "approve_closure"), ("version", "1")])
         .await;
     assert_eq!(refused.status, 409);
     assert!(text(&refused).contains("操作未执行：隐患待整改，不能批准销号"), "{}", text(&refused));
@@ -283,8 +283,13 @@ backend_test!(async fn the_loop_runs_with_plain_forms_and_refusals_speak_chinese
     let page = checker.page(&app, &hazard_path).await;
     assert!(page.contains("/console/photos/") && page.contains("整改照片（整改后）"), "{page}");
     let csrf = csrf_of(&page);
+    let unversioned = checker
+        .post(&app, &format!("{hazard_path}/transitions"), &[("csrf", &csrf_of(&checker.page(&app, &hazard_path).await)), ("action", "verify_fail"), ("note", "x")])
+        .await;
+    assert_eq!(unversioned.status, 422, "a form without the page's version is refused");
+    assert!(text(&unversioned).contains("返回修改"), "the refusal leads back to the hazard");
     let empty = checker
-        .post_with(&app, &format!("{hazard_path}/transitions"), &[("csrf", &csrf), ("action", "verify_pass"), ("note", " ")], &[("hx-request", "true")])
+        .post_with(&app, &format!("{hazard_path}/transitions"), &[("csrf", &csrf), ("action", "verify_pass"), ("note", " "), ("version", "2")], &[("hx-request", "true")])
         .await;
     assert_eq!(empty.status, 422);
     assert!(text(&empty).contains("id=\"loop-actions\"") && text(&empty).contains("填写有误"), "{}", text(&empty));
@@ -292,10 +297,10 @@ backend_test!(async fn the_loop_runs_with_plain_forms_and_refusals_speak_chinese
         .post_with(&app, &format!("{hazard_path}/transitions"), &[("csrf", &csrf), ("action", "verify_pass"), ("note", "现场核查通道畅通"), ("version", "2")], &[("hx-request", "true")])
         .await;
     assert_eq!(passed.status, 200, "{}", text(&passed));
-    let panel = text(&passed);
-    assert!(panel.starts_with("<section") && panel.contains("已复查通过"), "{panel}");
+    let next = passed.header("hx-redirect").expect("htmx loads the whole page after an action");
+    assert!(checker.page(&app, next).await.contains("已复查通过"), "{next}");
     let not_theirs = enterprise
-        .post(&app, &format!("{hazard_path}/transitions"), &[("csrf", &csrf_of(&enterprise.page(&app, &hazard_path).await)), ("action", "approve_closure")])
+        .post(&app, &format!("{hazard_path}/transitions"), &[("csrf", &csrf_of(&enterprise.page(&app, &hazard_path).await)), ("action", "approve_closure"), ("version", "3")])
         .await;
     assert_eq!(not_theirs.status, 409);
     assert!(text(&not_theirs).contains("销号由监管人员决定"), "the loop's own reason: {}", text(&not_theirs));
@@ -332,7 +337,7 @@ backend_test!(async fn forged_forms_change_nothing(app) {
     let desk = sign_in(&app, &supervisor).await;
     let path = format!("/console/hazards/{id}/transitions");
     let csrf = csrf_of(&desk.page(&app, &format!("/console/hazards/{id}")).await);
-    let cancel = |token: String| vec![("csrf".to_owned(), token), ("action".into(), "cancel".into()), ("note".into(), "重复".into())];
+    let cancel = |token: String| vec![("csrf".to_owned(), token), ("action".into(), "cancel".into()), ("note".into(), "重复".into()), ("version".into(), "1".into())];
     for (token, headers) in [
         ("0".repeat(64), vec![]),
         (String::new(), vec![]),
@@ -349,7 +354,7 @@ backend_test!(async fn forged_forms_change_nothing(app) {
     assert_eq!(app.get_as(&api.access, &format!("/api/v1/hazards/{id}")).await.json()["status"], "open");
     // The same form from this site goes through.
     let same_site = desk
-        .post_with(&app, &path, &[("csrf", &csrf), ("action", "cancel"), ("note", "重复登记")], &[("sec-fetch-site", "same-origin")])
+        .post_with(&app, &path, &[("csrf", &csrf), ("action", "cancel"), ("note", "重复登记"), ("version", "1")], &[("sec-fetch-site", "same-origin")])
         .await;
     assert_eq!(same_site.status, 303, "{}", text(&same_site));
     assert_eq!(app.get_as(&api.access, &format!("/api/v1/hazards/{id}")).await.json()["status"], "cancelled");
