@@ -53,14 +53,20 @@ pub async fn users(
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
     admin(&visitor)?;
-    let rows = db::run(&state.pool, |conn| {
+    let (rows, names) = db::run(&state.pool, |conn| {
         let filter = UserFilter {
             role: None,
             active: None,
             after: None,
             limit: 500,
         };
-        user::list(conn, &filter)
+        let rows = user::list(conn, &filter)?;
+        let ids: Vec<&str> = rows
+            .iter()
+            .filter_map(|u| u.enterprise_id.as_deref())
+            .collect();
+        let names = super::list_pages::enterprise_names(conn, &ids)?;
+        Ok((rows, names))
     })
     .await?;
     let users = rows
@@ -68,7 +74,7 @@ pub async fn users(
         .map(|u| UserLine {
             role: Role::parse(&u.role).map_or("", messages::role_name),
             scope: match (&u.enterprise_id, &u.region_prefix) {
-                (Some(enterprise), _) => format!("企业 {enterprise}"),
+                (Some(enterprise), _) => names.get(enterprise).cloned().unwrap_or_default(),
                 (None, Some(region)) => format!("区域 {region} {}", u.sectors.replace(',', " ")),
                 (None, None) => "全部".into(),
             },
@@ -131,22 +137,48 @@ pub async fn create_user(
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .collect();
-        let body = CreateUser {
+        let enterprise = given(&sent.enterprise_id);
+        let mut body = CreateUser {
             username: sent.username,
             password: sent.password,
             display_name: sent.display_name,
             role,
-            enterprise_id: given(&sent.enterprise_id),
+            enterprise_id: None,
             region_prefix: given(&sent.region_prefix),
             sectors: (!sectors.is_empty()).then_some(sectors),
             certificate_no: given(&sent.certificate_no),
         };
         let _permit = state.hashing_permit().await;
-        db::run(&state.pool, move |conn| user_api::register(conn, body)).await?;
+        db::run(&state.pool, move |conn| {
+            body.enterprise_id = enterprise
+                .map(|given| enterprise_named_by(conn, &given))
+                .transpose()?;
+            user_api::register(conn, body)
+        })
+        .await?;
         Ok(see_other("/console/admin/users?done=saved"))
     }
     .await
     .map_err(|e: PageError| e.returning_to(&back))
+}
+
+/// The enterprise an admin names by its 统一社会信用代码 (or, as the API takes it, its id).
+fn enterprise_named_by(
+    conn: &mut crate::db::DbConnection,
+    given: &str,
+) -> Result<String, ApiError> {
+    use crate::db::schema::enterprises;
+    use diesel::prelude::*;
+    if uuid::Uuid::parse_str(given).is_ok() {
+        return Ok(given.to_owned());
+    }
+    let code = crate::registry::credit_code::normalize(given);
+    enterprises::table
+        .filter(enterprises::credit_code.eq(&code))
+        .select(enterprises::id)
+        .first::<String>(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::validation("enterprise_id", "没有登记这个统一社会信用代码的企业"))
 }
 
 #[derive(Deserialize)]

@@ -50,6 +50,7 @@ fn field_label(field: &str) -> &str {
         "level" => "等级",
         "url" => "地址",
         "version" => "页面",
+        "enterprise_id" => "企业",
         other => other,
     }
 }

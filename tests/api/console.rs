@@ -526,6 +526,16 @@ backend_test!(async fn the_admin_registers_enterprises_and_users(app) {
     assert_eq!(made.status, 303, "{}", text(&made));
     assert!(desk.page(&app, "/console/admin/users").await.contains("new.inspector"));
     app.login("new.inspector", "a long enough password").await;
+    // An enterprise user is bound to its enterprise by the code printed on its licence.
+    let unknown = desk
+        .post(&app, "/console/admin/users", &[("csrf", &csrf), ("username", "plant.safety"), ("password", "a long enough password"), ("display_name", "安全员"), ("role", "enterprise"), ("enterprise_id", &good)])
+        .await;
+    assert_eq!(unknown.status, 422, "no enterprise holds that code yet");
+    let bound = desk
+        .post(&app, "/console/admin/users", &[("csrf", &csrf), ("username", "plant.safety"), ("password", "a long enough password"), ("display_name", "安全员"), ("role", "enterprise"), ("enterprise_id", &wrong_check.to_lowercase())])
+        .await;
+    assert_eq!(bound.status, 303, "{}", text(&bound));
+    assert!(desk.page(&app, "/console/admin/users").await.contains("赣县测试机械有限公司"));
 
     // A checklist typed one item a line, as the API would take it.
     let lists = desk.page(&app, "/console/admin/checklists").await;
