@@ -91,7 +91,9 @@ struct HazardPage {
     legal_basis: String,
     reported_at: String,
     before: Vec<PhotoCard>,
+    /// The latest rectification's photos; `earlier_rounds` those of proof sent back before.
     after: Vec<PhotoCard>,
+    earlier_rounds: Vec<PhotoCard>,
     recheck: Vec<PhotoCard>,
     recheck_note: Option<String>,
     returned_because: Option<String>,
@@ -277,6 +279,25 @@ pub async fn show(
     let reader = visitor.clone();
     let loaded = db::run(&state.pool, move |conn| load(conn, &reader, &id)).await?;
     let now = db::now();
+    // The latest proof beside the hazard's photos; earlier rounds (sent back) below, apart.
+    let latest_proof: Vec<String> = loaded
+        .events
+        .iter()
+        .rev()
+        .find(|e| e.action == "submit_rectification")
+        .map(|e| events::photo_list(&e.photo_ids))
+        .unwrap_or_default();
+    let rectification_rounds: (Vec<PhotoCard>, Vec<PhotoCard>) = {
+        let (latest, earlier): (Vec<&PhotoRow>, Vec<&PhotoRow>) = loaded
+            .photos
+            .iter()
+            .filter(|p| p.purpose == "rectification")
+            .partition(|p| latest_proof.contains(&p.id));
+        (
+            latest.into_iter().map(card).collect(),
+            earlier.into_iter().map(card).collect(),
+        )
+    };
     let by_purpose = |purposes: &[&str]| -> Vec<PhotoCard> {
         loaded
             .photos
@@ -329,7 +350,8 @@ pub async fn show(
         legal_basis: hazard.legal_basis.clone().unwrap_or_default(),
         reported_at: local_time(hazard.created_at),
         before: by_purpose(&["hazard", "site"]),
-        after: by_purpose(&["rectification"]),
+        after: rectification_rounds.0,
+        earlier_rounds: rectification_rounds.1,
         recheck: by_purpose(&["verification"]),
         recheck_note,
         returned_because,

@@ -575,3 +575,27 @@ backend_test!(async fn the_admin_registers_enterprises_and_users(app) {
     assert_eq!(removed.status, 303);
     assert!(!desk.page(&app, "/console/admin/webhooks").await.contains(&id));
 });
+
+backend_test!(async fn the_latest_proof_stands_beside_the_hazard_and_earlier_rounds_apart(app) {
+    let (id, _, manager, inspector, supervisor) = hazard_with_people(&app).await;
+    let owner = app.login(&manager, PASSWORD).await["access_token"].as_str().unwrap().to_owned();
+    let checker = app.login(&inspector, PASSWORD).await["access_token"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/hazards/{id}/transitions");
+    let mut proofs = Vec::new();
+    for (seed, after) in [(11, "verify_fail"), (12, "verify_pass")] {
+        let photo = crate::photos::upload(&app, &owner, &phone_jpeg(seed), "rectification").await.json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let sent = app.post_as(&owner, &path, &json!({"action": "submit_rectification", "note": "已整改", "photo_ids": [photo]})).await;
+        assert_eq!(sent.status, 200, "{}", sent.json());
+        let checked = app.post_as(&checker, &path, &json!({"action": after, "note": "复查"})).await;
+        assert_eq!(checked.status, 200, "{}", checked.json());
+        proofs.push(photo);
+    }
+    let desk = sign_in(&app, &supervisor).await;
+    let page = desk.page(&app, &format!("/console/hazards/{id}")).await;
+    let (first, second) = (page.find(&proofs[0]).unwrap(), page.find(&proofs[1]).unwrap());
+    let apart = page.find("此前退回的整改照片").expect("the earlier round is shown apart");
+    assert!(second < apart && apart < first, "the latest proof first, the returned one after");
+});
