@@ -98,8 +98,6 @@ fn given(text: &str) -> Option<String> {
 #[derive(Deserialize)]
 struct NewUserForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     username: String,
     #[serde(default)]
     password: String,
@@ -127,8 +125,7 @@ pub async fn create_user(
     let back = "/console/admin/users".to_owned();
     async move {
         admin(&visitor)?;
-        let sent: NewUserForm = form::parse(&body)?;
-        form::check(&req, &visitor.csrf_token, &sent.csrf)?;
+        let sent: NewUserForm = form::verified(&req, &visitor.csrf_token, &body)?;
         let role =
             Role::parse(&sent.role).ok_or_else(|| ApiError::validation("role", "choose a role"))?;
         let sectors: Vec<String> = sent
@@ -184,8 +181,6 @@ fn enterprise_named_by(
 #[derive(Deserialize)]
 struct ActiveForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     active: String,
 }
 
@@ -201,8 +196,7 @@ pub async fn set_active(
     let back = "/console/admin/users".to_owned();
     async move {
         admin(&visitor)?;
-        let sent: ActiveForm = form::parse(&body)?;
-        form::check(&req, &visitor.csrf_token, &sent.csrf)?;
+        let sent: ActiveForm = form::verified(&req, &visitor.csrf_token, &body)?;
         let id = id.into_inner().to_string();
         let active = match sent.active.as_str() {
             "true" => true,
@@ -302,8 +296,6 @@ pub async fn enterprises(
 #[derive(Deserialize)]
 struct NewEnterpriseForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     credit_code: String,
     #[serde(default)]
     credit_code_override_reason: String,
@@ -347,8 +339,7 @@ pub async fn create_enterprise(
     let back = "/console/admin/enterprises".to_owned();
     async move {
         admin(&visitor)?;
-        let sent: NewEnterpriseForm = form::parse(&body)?;
-        form::check(&req, &visitor.csrf_token, &sent.csrf)?;
+        let sent: NewEnterpriseForm = form::verified(&req, &visitor.csrf_token, &body)?;
         let risk_level = match sent.risk_level.as_str() {
             "red" => RiskLevel::Red,
             "orange" => RiskLevel::Orange,
@@ -492,8 +483,6 @@ pub async fn webhooks(
 #[derive(Deserialize)]
 struct NewChecklistForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     sector: String,
     #[serde(default)]
     name: String,
@@ -546,8 +535,7 @@ pub async fn create_checklist(
     let back = "/console/admin/checklists".to_owned();
     async move {
         admin(&visitor)?;
-        let sent: NewChecklistForm = form::parse(&body)?;
-        form::check(&req, &visitor.csrf_token, &sent.csrf)?;
+        let sent: NewChecklistForm = form::verified(&req, &visitor.csrf_token, &body)?;
         let body = CreateChecklist {
             sector: sent.sector,
             name: sent.name,
@@ -582,7 +570,7 @@ pub async fn create_webhook(
     let back = "/console/admin/webhooks".to_owned();
     async move {
         admin(&visitor)?;
-        let pairs: Vec<(String, String)> = form::parse(&body)?;
+        let pairs: Vec<(String, String)> = form::verified(&req, &visitor.csrf_token, &body)?;
         let field = |name: &str| {
             pairs
                 .iter()
@@ -590,7 +578,6 @@ pub async fn create_webhook(
                 .map(|(_, v)| v.trim().to_owned())
                 .unwrap_or_default()
         };
-        form::check(&req, &visitor.csrf_token, &field("csrf"))?;
         let event_types = pairs
             .iter()
             .filter(|(n, _)| n == "event_types")
@@ -641,12 +628,6 @@ pub async fn create_webhook(
     .map_err(|e: PageError| e.returning_to(&back))
 }
 
-#[derive(Deserialize)]
-struct RemoveForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// `POST /console/admin/webhooks/{id}/delete`
 pub async fn delete_webhook(
     state: web::Data<AppState>,
@@ -658,8 +639,7 @@ pub async fn delete_webhook(
     let back = "/console/admin/webhooks".to_owned();
     async move {
         admin(&visitor)?;
-        let sent: RemoveForm = form::parse(&body)?;
-        form::check(&req, &visitor.csrf_token, &sent.csrf)?;
+        let _: serde::de::IgnoredAny = form::verified(&req, &visitor.csrf_token, &body)?;
         let (caller, id) = (visitor.caller.clone(), id.into_inner().to_string());
         db::run(&state.pool, move |conn| {
             webhooks_api::remove(conn, &caller, &id)

@@ -37,6 +37,23 @@ pub fn same_site(req: &HttpRequest) -> bool {
     }
 }
 
+/// The form `T` in `body`, once it has passed both checks: nothing of it is read before the
+/// token (its `csrf` field) and the site are. `expected` is the session's token.
+pub fn verified<T: DeserializeOwned>(
+    req: &HttpRequest,
+    expected: &str,
+    body: &[u8],
+) -> Result<T, PageError> {
+    #[derive(serde::Deserialize)]
+    struct Token {
+        #[serde(default)]
+        csrf: String,
+    }
+    let token: Token = parse(body)?;
+    check(req, expected, &token.csrf)?;
+    parse(body)
+}
+
 /// Both checks; `expected` is the session's token, `sent` the form's.
 pub fn check(req: &HttpRequest, expected: &str, sent: &str) -> Result<(), PageError> {
     use subtle_compare::equal;
@@ -82,5 +99,22 @@ mod tests {
             .insert_header(("Sec-Fetch-Site", "cross-site"))
             .to_http_request();
         assert!(check(&fetched, &token, &token).is_err(), "cross-site fetch");
+    }
+
+    #[test]
+    fn a_form_is_read_only_once_it_passed_its_checks() {
+        #[derive(serde::Deserialize)]
+        struct Note {
+            note: String,
+        }
+        let token = "c".repeat(64);
+        let req = TestRequest::post().to_http_request();
+        let body = format!("csrf={token}&note=%E5%B7%B2%E6%95%B4%E6%94%B9");
+        let read: Note = verified(&req, &token, body.as_bytes()).unwrap();
+        assert_eq!(read.note, "已整改");
+        let forged = verified::<Note>(&req, &token, b"csrf=guess&note=x");
+        assert!(matches!(forged, Err(PageError::ForgedForm)));
+        let missing = verified::<Note>(&req, &token, b"note=x");
+        assert!(matches!(missing, Err(PageError::ForgedForm)));
     }
 }

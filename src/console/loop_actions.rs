@@ -69,8 +69,6 @@ async fn answer(
 
 #[derive(Deserialize)]
 struct TransitionForm {
-    #[serde(default)]
-    csrf: String,
     version: Option<i64>,
     #[serde(default)]
     action: String,
@@ -88,8 +86,7 @@ pub async fn transition(
 ) -> Result<HttpResponse, PageError> {
     let back = format!("/console/hazards/{}", *id);
     async move {
-        let sent: TransitionForm = form::parse(&body)?;
-        form::check(&req, &visitor.csrf_token, &sent.csrf)?;
+        let sent: TransitionForm = form::verified(&req, &visitor.csrf_token, &body)?;
         let action = Action::parse(&sent.action)
             .ok_or_else(|| ApiError::validation("action", "is not an action of the loop"))?;
         // The page always sends the version it showed: acting on a page someone else has since
@@ -117,8 +114,6 @@ pub async fn transition(
 
 #[derive(Deserialize)]
 struct ExtensionForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     requested_deadline: String,
     #[serde(default)]
@@ -148,8 +143,7 @@ pub async fn request_extension(
 ) -> Result<HttpResponse, PageError> {
     let back = format!("/console/hazards/{}", *id);
     async move {
-        let sent: ExtensionForm = form::parse(&body)?;
-        form::check(&req, &visitor.csrf_token, &sent.csrf)?;
+        let sent: ExtensionForm = form::verified(&req, &visitor.csrf_token, &body)?;
         let hazard_id = id.into_inner().to_string();
         let requested_deadline = end_of_day(&sent.requested_deadline)?;
         let max_days = state.config.extension_max_days;
@@ -174,8 +168,6 @@ pub async fn request_extension(
 #[derive(Deserialize)]
 struct DecisionForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     decision: String,
     #[serde(default)]
     note: String,
@@ -193,8 +185,7 @@ pub async fn decide_extension(
 ) -> Result<HttpResponse, PageError> {
     let back = "/console/extensions".to_owned();
     async move {
-        let sent: DecisionForm = form::parse(&body)?;
-        form::check(&req, &visitor.csrf_token, &sent.csrf)?;
+        let sent: DecisionForm = form::verified(&req, &visitor.csrf_token, &body)?;
         let approve = match sent.decision.as_str() {
             "approve" => true,
             "deny" => false,
@@ -227,8 +218,6 @@ pub async fn decide_extension(
 #[derive(Deserialize)]
 struct ListingForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     level: String,
     #[serde(default)]
     note: String,
@@ -244,8 +233,7 @@ pub async fn set_listing(
 ) -> Result<HttpResponse, PageError> {
     let back = format!("/console/hazards/{}", *id);
     async move {
-        let sent: ListingForm = form::parse(&body)?;
-        form::check(&req, &visitor.csrf_token, &sent.csrf)?;
+        let sent: ListingForm = form::verified(&req, &visitor.csrf_token, &body)?;
         let level = match sent.level.as_str() {
             "" => None,
             "county" => Some(ListedLevel::County),

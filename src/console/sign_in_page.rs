@@ -83,8 +83,6 @@ pub async fn show(
 #[derive(Deserialize)]
 struct SignInForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     next: String,
     #[serde(default)]
     username: String,
@@ -98,12 +96,11 @@ pub async fn submit(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let sent: SignInForm = form::parse(&body)?;
     let expected = req
         .cookie(FORM_COOKIE)
         .map(|c| c.value().to_owned())
         .unwrap_or_default();
-    form::check(&req, &expected, &sent.csrf)?;
+    let sent: SignInForm = form::verified(&req, &expected, &body)?;
     let client = client_addr(&req, &state);
     let (username, password) = (sent.username.clone(), sent.password);
     let previous = super::visitor::token(&req);
@@ -145,12 +142,6 @@ pub async fn submit(
     }
 }
 
-#[derive(Deserialize)]
-struct SignOutForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// `POST /console/logout`: the session's row goes, so the cookie is dead wherever it was copied.
 pub async fn sign_out(
     state: web::Data<AppState>,
@@ -158,8 +149,7 @@ pub async fn sign_out(
     visitor: Visitor,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let sent: SignOutForm = form::parse(&body)?;
-    form::check(&req, &visitor.csrf_token, &sent.csrf)?;
+    let _: serde::de::IgnoredAny = form::verified(&req, &visitor.csrf_token, &body)?;
     if let Some(token) = super::visitor::token(&req) {
         db::run(&state.pool, move |conn| session::close(conn, &token)).await?;
     }
