@@ -58,7 +58,48 @@ const PERIOD_YEAR: i32 = 2025;
 
 /// The year's figures counted from the rows, as before the tallies: for scale.
 fn rows_sql(key: &str, scope: &str) -> Vec<String> {
+    rows_sql_between(key, scope, PERIOD_SQL)
+}
+
+/// A half year that starts and ends inside months (14 March to 14 September, China Standard
+/// Time), which the monthly tallies cannot answer alone.
+const HALF_YEAR: (&str, &str) = ("2025-03-15", "2025-09-15");
+const HALF_YEAR_SQL: (&str, &str) = ("2025-03-14 16:00:00", "2025-09-14 16:00:00");
+
+/// A township the generator fills, and its supervisor's scope in SQL.
+const TOWNSHIP: &str = "360303101";
+const TOWNSHIP_SCOPE: &str = "AND region_code >= '360303101' AND region_code < '360303102'";
+
+/// The year's figures per officer from the rows: hazards by who reported them, inspections by
+/// every officer present, and the overdue and enforcement figures beside them.
+fn inspector_sql() -> Vec<String> {
     let (from, to) = PERIOD_SQL;
+    vec![
+        format!(
+            "SELECT reported_by AS k, COUNT(*), \
+             COUNT(CASE WHEN level = 'major' THEN 1 END), \
+             COUNT(CASE WHEN status IN ('verified', 'closed') THEN 1 END), \
+             COUNT(CASE WHEN level = 'major' AND status IN ('verified', 'closed') THEN 1 END), \
+             COUNT(CASE WHEN status = 'closed' THEN 1 END), \
+             COUNT(CASE WHEN status = 'open' AND deadline < CURRENT_TIMESTAMP THEN 1 END) \
+             FROM hazards WHERE created_at >= '{from}' AND created_at < '{to}' \
+             AND status <> 'cancelled' GROUP BY reported_by"
+        ),
+        format!(
+            "SELECT o.user_id AS k, COUNT(*), COUNT(DISTINCT i.enterprise_id) FROM inspections i \
+             JOIN inspection_officers o ON o.inspection_id = i.id \
+             WHERE i.status = 'submitted' AND i.kind <> 'self' AND i.submitted_at >= '{from}' \
+             AND i.submitted_at < '{to}' GROUP BY o.user_id"
+        ),
+        format!(
+            "SELECT issued_by AS k, kind, COUNT(*), COUNT(DISTINCT enterprise_id), SUM(fine_fen) \
+             FROM enforcement_actions WHERE issued_at >= '{from}' AND issued_at < '{to}' \
+             GROUP BY issued_by, kind"
+        ),
+    ]
+}
+
+fn rows_sql_between(key: &str, scope: &str, (from, to): (&str, &str)) -> Vec<String> {
     vec![
         format!(
             "SELECT {key} AS k, COUNT(*), \
@@ -198,6 +239,17 @@ fn main() {
         seed_user(&mut conn, "bench-root", "admin", None);
         seed_user(&mut conn, "bench-prefecture", "supervisor", Some("3601"));
     }
+    if rows_of(
+        &mut conn,
+        "SELECT id FROM users WHERE username = 'bench-township'",
+    ) == 0
+    {
+        seed_user(&mut conn, "bench-township", "supervisor", Some(TOWNSHIP));
+    }
+    // BENCH_GENERATE_ONLY=1 leaves the database for another benchmark (scripts/bench-list).
+    if std::env::var("BENCH_GENERATE_ONLY").is_ok_and(|v| v == "1") {
+        return;
+    }
     let (admin, prefecture) = ("bench-root", "bench-prefecture");
 
     let state = AppState::new(pool, config).expect("valid configuration");
@@ -212,6 +264,9 @@ fn main() {
         let admin_token = token(test::call_and_read_body_json(&service, login(admin)).await);
         let prefecture_token =
             token(test::call_and_read_body_json(&service, login(prefecture)).await);
+        let township_token =
+            token(test::call_and_read_body_json(&service, login("bench-township")).await);
+        let (half_from, half_to) = HALF_YEAR;
         let (from, to) = PERIOD;
         let prefecture_scope = "AND region_code >= '3601' AND region_code < '3602'";
         let cases = vec![
@@ -226,6 +281,24 @@ fn main() {
                 token: prefecture_token.clone(),
                 path: format!("/api/v1/stats?from={from}&to={to}&group_by=region"),
                 sql: stats_sql("substr(region_code, 1, 6)", prefecture_scope),
+            },
+            Case {
+                name: "stats, a year by sector (township supervisor)",
+                token: township_token,
+                path: format!("/api/v1/stats?from={from}&to={to}&group_by=sector"),
+                sql: rows_sql("sector_code", TOWNSHIP_SCOPE),
+            },
+            Case {
+                name: "stats, a year by inspector (admin)",
+                token: admin_token.clone(),
+                path: format!("/api/v1/stats?from={from}&to={to}&group_by=inspector"),
+                sql: inspector_sql(),
+            },
+            Case {
+                name: "stats, 15 March to 15 September by sector (admin)",
+                token: admin_token.clone(),
+                path: format!("/api/v1/stats?from={half_from}&to={half_to}&group_by=sector"),
+                sql: rows_sql_between("sector_code", "", HALF_YEAR_SQL),
             },
             Case {
                 name: "hazard list page: open, one prefecture (admin)",

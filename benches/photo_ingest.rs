@@ -65,11 +65,12 @@ fn main() {
     let median = times[times.len() / 2];
     let mean = times.iter().sum::<Duration>() / times.len() as u32;
     println!(
-        "photo ingest over {} photo(s) x {rounds}: median {:.1} ms, mean {:.1} ms per photo; peak RSS {:.1} MiB (baseline {:.1} MiB)",
+        "photo ingest over {} photo(s) x {rounds}: median {:.1} ms, mean {:.1} ms per photo; peak RSS {:.1} MiB (baseline {:.1} MiB); decoder: {}",
         photos.len(),
         median.as_secs_f64() * 1e3,
         mean.as_secs_f64() * 1e3,
         peak_rss_mib(),
         baseline_rss,
+        safeloop::evidence::jpeg::in_use(),
     );
 }

@@ -82,6 +82,11 @@ pub async fn serve(config: Config) -> Result<(), String> {
     actix_web::rt::spawn(release_memory_between_photos(state.clone()));
     actix_web::rt::spawn(notify_continually(state.clone()));
     actix_web::rt::spawn(schedule_continually(state.clone()));
+    tracing::info!(
+        jpeg_decoder = crate::evidence::jpeg::in_use(),
+        "photos are decoded with {}",
+        crate::evidence::jpeg::in_use()
+    );
     tracing::info!(%bind, "safeloop listening; the console at http://{bind}/console/, the API at http://{bind}/docs/");
     HttpServer::new(move || {
         let app = app(state.clone());

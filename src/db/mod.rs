@@ -5,11 +5,13 @@ mod dialect;
 pub mod migrations;
 mod pool;
 pub mod schema;
+mod stored_time;
 
 use diesel::prelude::*;
 
 pub use dialect::DatePart;
-pub use pool::{DbPool, DbPooledConnection, connect, connect_with, run};
+pub use pool::{DbPool, DbPooledConnection, connect, connect_with, read, run};
+pub use stored_time::{MaybeStoredTime, StoredTime};
 
 /// A connection to whichever backend `DATABASE_URL` names.
 #[derive(diesel::MultiConnection)]

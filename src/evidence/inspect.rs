@@ -110,35 +110,11 @@ pub fn inspect(bytes: &[u8], pixel_budget: u64) -> Result<Inspected, InspectErro
     })
 }
 
-/// Decodes a JPEG at the smallest DCT scale (1/8 … 1) still at least `THUMBNAIL_SIDE` on one
-/// side: a 12 MP photo decodes to ~0.2 MP without ever holding the full-size pixels.
+/// Decodes a JPEG at the smallest DCT scale (1/8 … 1) still at least `THUMBNAIL_SIDE` on each
+/// side (`jpeg`): a 12 MP photo decodes to ~0.2 MP without ever holding the full-size pixels.
 fn decode_jpeg_scaled(bytes: &[u8]) -> Result<DynamicImage, InspectError> {
-    let corrupt = |e: jpeg_decoder::Error| InspectError::Corrupt(e.to_string());
-    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
-    decoder.read_info().map_err(corrupt)?;
-    let side = THUMBNAIL_SIDE as u16;
-    let (width, height) = decoder.scale(side, side).map_err(corrupt)?;
-    let pixels = decoder.decode().map_err(corrupt)?;
-    let info = decoder
-        .info()
-        .ok_or_else(|| InspectError::Corrupt("no JPEG header".into()))?;
-    let (width, height) = (u32::from(width), u32::from(height));
-    let rgb: Vec<u8> = match info.pixel_format {
-        jpeg_decoder::PixelFormat::RGB24 => pixels,
-        jpeg_decoder::PixelFormat::L8 => pixels.iter().flat_map(|&l| [l, l, l]).collect(),
-        jpeg_decoder::PixelFormat::L16 => pixels
-            .chunks_exact(2)
-            .flat_map(|p| [p[0], p[0], p[0]])
-            .collect(),
-        jpeg_decoder::PixelFormat::CMYK32 => pixels
-            .chunks_exact(4)
-            .flat_map(|p| {
-                let k = u16::from(p[3]);
-                [p[0], p[1], p[2]].map(|c| (u16::from(c) * k / 255) as u8)
-            })
-            .collect(),
-    };
-    RgbImage::from_raw(width, height, rgb)
+    let scaled = super::jpeg::decode_scaled(bytes, THUMBNAIL_SIDE)?;
+    RgbImage::from_raw(scaled.width, scaled.height, scaled.rgb)
         .map(DynamicImage::ImageRgb8)
         .ok_or_else(|| InspectError::Corrupt("decoded size does not match".into()))
 }

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod ingest;
 pub mod inspect;
+pub mod jpeg;
 mod local;
 pub mod model;
 pub mod resumable;

@@ -243,7 +243,7 @@ pub async fn list_hazards(
     let server_time = pagination::server_time();
     let now = db::now();
     let scope = Scope::of(&caller);
-    let rows = db::run(&state.pool, move |conn| {
+    let rows = db::read(&state.pool, move |conn| {
         model::list(conn, &scope, &filter, now)
     })
     .await?;
@@ -277,7 +277,7 @@ pub async fn get_hazard(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().to_string();
     let scope = Scope::of(&caller);
-    let (row, photos) = db::run(&state.pool, move |conn| {
+    let (row, photos) = db::read(&state.pool, move |conn| {
         let row = model::find_in_scope(conn, &scope, &id)?;
         let photos = photo_model::of_hazard(conn, &id)?;
         Ok((row, photos))

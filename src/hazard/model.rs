@@ -24,6 +24,7 @@ pub struct HazardRow {
     pub location: Option<String>,
     pub legal_basis: Option<String>,
     pub checklist_item_code: Option<String>,
+    #[diesel(deserialize_as = crate::db::StoredTime)]
     pub deadline: NaiveDateTime,
     pub responsible_person: String,
     pub measures: String,
@@ -32,11 +33,16 @@ pub struct HazardRow {
     pub reported_by: String,
     pub request_hash: String,
     pub version: i64,
+    #[diesel(deserialize_as = crate::db::StoredTime)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = crate::db::StoredTime)]
     pub updated_at: NaiveDateTime,
+    #[diesel(deserialize_as = crate::db::MaybeStoredTime)]
     pub rectified_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = crate::db::MaybeStoredTime)]
     pub closed_at: Option<NaiveDateTime>,
     /// Since when it has stood at its status (`/me/tasks` says how long it has waited).
+    #[diesel(deserialize_as = crate::db::MaybeStoredTime)]
     pub status_since: Option<NaiveDateTime>,
 }
 

@@ -257,7 +257,7 @@ pub async fn list_inspections(
     };
     let server_time = pagination::server_time();
     let scope = Scope::of(&caller);
-    let rows = db::run(&state.pool, move |conn| model::list(conn, &scope, &filter)).await?;
+    let rows = db::read(&state.pool, move |conn| model::list(conn, &scope, &filter)).await?;
     let (rows, next_cursor) = pagination::finish(rows, limit, |i| Cursor {
         at: i.row.created_at,
         id: i.row.id.clone(),
@@ -285,7 +285,7 @@ pub async fn get_inspection(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().to_string();
     let scope = Scope::of(&caller);
-    let inspection = db::run(&state.pool, move |conn| {
+    let inspection = db::read(&state.pool, move |conn| {
         model::find_in_scope(conn, &scope, &id)
     })
     .await?;

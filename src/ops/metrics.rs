@@ -1,4 +1,5 @@
-//! Prometheus metrics: request counts and latency histograms by route pattern and status.
+//! Prometheus metrics: request counts and latency histograms by route pattern and status, and
+//! the JPEG decoder in use.
 
 use std::time::Instant;
 
@@ -7,7 +8,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, get, web};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 use crate::AppState;
@@ -42,6 +43,21 @@ impl Default for Metrics {
             .expect("registered once");
         registry
             .register(Box::new(duration.clone()))
+            .expect("registered once");
+        // Which JPEG decoder this build uses first (`evidence::jpeg`), as an info metric.
+        let decoder = IntGaugeVec::new(
+            Opts::new(
+                "jpeg_decoder_info",
+                "The JPEG decoder photos are decoded with",
+            ),
+            &["decoder"],
+        )
+        .expect("valid metric");
+        decoder
+            .with_label_values(&[crate::evidence::jpeg::in_use()])
+            .set(1);
+        registry
+            .register(Box::new(decoder))
             .expect("registered once");
         Metrics {
             registry,

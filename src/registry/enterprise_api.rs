@@ -217,7 +217,7 @@ pub async fn list_enterprises(
     };
     let server_time = pagination::server_time();
     let scope = Scope::of(&caller);
-    let rows = db::run(&state.pool, move |conn| {
+    let rows = db::read(&state.pool, move |conn| {
         enterprise::list(conn, &scope, &filter)
     })
     .await?;
@@ -248,7 +248,7 @@ pub async fn get_enterprise(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().to_string();
     let scope = Scope::of(&caller);
-    let row = db::run(&state.pool, move |conn| {
+    let row = db::read(&state.pool, move |conn| {
         enterprise::find_in_scope(conn, &scope, &id)
     })
     .await?;
