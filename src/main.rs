@@ -8,7 +8,7 @@ use secrecy::ExposeSecret;
 
 use safeloop::auth::{Role, password};
 use safeloop::config::Config;
-use safeloop::ops::telemetry;
+use safeloop::ops::{memory, telemetry};
 use safeloop::registry::catalog;
 use safeloop::registry::user::{self, NewUser};
 use safeloop::stats::tally;
@@ -59,6 +59,8 @@ enum AdminCommand {
 }
 
 fn main() -> ExitCode {
+    // Before any thread starts: one allocator arena per core.
+    memory::limit_arenas(std::thread::available_parallelism().map_or(2, |n| n.get()));
     let cli = Cli::parse();
     if let Some(Command::Openapi) = cli.command {
         print!("{}", openapi::document_json());

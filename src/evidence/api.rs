@@ -116,6 +116,9 @@ pub(crate) struct Spooled {
     pub len: usize,
 }
 
+/// How much of an upload is gathered in memory before it is written to its temporary file.
+const SPOOL_BLOCK: usize = 256 * 1024;
+
 pub(crate) async fn spool(
     field: &mut actix_multipart::Field,
     max_bytes: usize,
@@ -128,6 +131,9 @@ pub(crate) async fn spool(
         .map_err(io)?;
     let mut file = tokio::fs::File::from_std(file);
     let mut len = 0;
+    // Every write to a tokio file is a trip through the blocking pool: the network's chunks
+    // (8–64 KiB) are gathered into blocks first, 13 writes for a 3 MB photo instead of ~100.
+    let mut block = Vec::with_capacity(SPOOL_BLOCK);
     while let Some(chunk) = field.next().await {
         let chunk = chunk.map_err(|e| ApiError::BadRequest {
             code: "malformed_multipart",
@@ -139,8 +145,13 @@ pub(crate) async fn spool(
                 "the photo is larger than {max_bytes} bytes"
             )));
         }
-        file.write_all(&chunk).await.map_err(io)?;
+        block.extend_from_slice(&chunk);
+        if block.len() >= SPOOL_BLOCK {
+            file.write_all(&block).await.map_err(io)?;
+            block.clear();
+        }
     }
+    file.write_all(&block).await.map_err(io)?;
     file.flush().await.map_err(io)?;
     Ok(Spooled { file, len })
 }
