@@ -43,6 +43,50 @@ fn generated() -> Vec<(String, Vec<u8>)> {
     vec![("generated".into(), jpeg)]
 }
 
+/// The CPU time this process has used, user and system, from /proc (what bench-uploads reads
+/// for the server).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(vec![], |(_, rest)| rest.split_whitespace().collect());
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Every photo ingested once by as many threads as there are cores, as the server's image
+/// semaphore lets them: the CPU a photo costs under that load, the figure an upload's CPU is
+/// compared with.
+fn cpu_per_photo_in_parallel(photos: &[(String, Vec<u8>)]) -> (usize, f64) {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let before = cpu_seconds();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((name, bytes)) = photos.get(i) else {
+                        break;
+                    };
+                    inspect::inspect(bytes, 50_000_000).unwrap_or_else(|e| panic!("{name}: {e}"));
+                }
+            });
+        }
+    });
+    (
+        threads,
+        (cpu_seconds() - before) * 1000.0 / photos.len() as f64,
+    )
+}
+
 fn main() {
     let benchmarking = std::env::args().any(|a| a == "--bench");
     let photos = if benchmarking { corpus() } else { generated() };
@@ -72,5 +116,10 @@ fn main() {
         peak_rss_mib(),
         baseline_rss,
         safeloop::evidence::jpeg::in_use(),
+    );
+    // After the line above, whose peak memory is one photo at a time.
+    let (threads, cpu_ms) = cpu_per_photo_in_parallel(&photos);
+    println!(
+        "photo ingest CPU with {threads} threads at once: {cpu_ms:.1} ms per photo (the reference for an upload's CPU)"
     );
 }

@@ -220,6 +220,8 @@ where
 /// 50 hazards is a few hundred microseconds of CPU in process, and handing it to the blocking
 /// pool and waking a worker for the answer cost a fifth of that. PostgreSQL waits on the
 /// network, and a busy pool would wait for a connection: both still go to the blocking pool.
+/// A LIMIT bounds the rows returned, not the rows scanned: text searches and other reads that
+/// may walk a table stay on `run`.
 pub async fn read<T, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,

@@ -1,14 +1,13 @@
-//! Reading stored times fast. SQLite keeps a timestamp as text (`2025-03-23 09:40:21.000000`,
+//! Reading stored times fast. SQLite keeps a timestamp as text (`2025-03-23 09:40:21.123456`,
 //! as diesel writes it), and diesel reads it back through chrono's format-string parser; on a
 //! page of 50 hazards with six times each that parser was an eighth of the page's CPU. Rows
 //! read in bulk name `StoredTime` for their time columns (`#[diesel(deserialize_as = …)]`): the
-//! text is read in place and its digits taken by position, anything else goes to chrono, and
+//! text is read in place and its digits taken by position, any other form goes to chrono, and
 //! PostgreSQL's binary times are read as before.
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use diesel::deserialize::{self, FromSql, FromSqlRow};
-use diesel::sql_types::{Nullable, Text, Timestamp};
-use diesel::sqlite::Sqlite;
+use diesel::sql_types::{Nullable, Timestamp};
 
 use super::{MultiBackend, MultiRawValue};
 
@@ -35,11 +34,8 @@ impl From<MaybeStoredTime> for Option<NaiveDateTime> {
 impl FromSql<Timestamp, MultiBackend> for StoredTime {
     fn from_sql(value: MultiRawValue<'_>) -> deserialize::Result<Self> {
         match value {
-            MultiRawValue::Sqlite(value) => {
-                let text = <*const str as FromSql<Text, Sqlite>>::from_sql(value)?;
-                // SAFETY: diesel's borrowed read of a text column: the pointer is valid until
-                // the row is stepped, and the text is used before this function returns.
-                let text = unsafe { &*text };
+            MultiRawValue::Sqlite(mut value) => {
+                let text = value.read_text();
                 parse_sqlite_text(text)
                     .map(StoredTime)
                     .ok_or_else(|| format!("invalid stored time {text:?}").into())
@@ -67,14 +63,36 @@ impl FromSql<Nullable<Timestamp>, MultiBackend> for MaybeStoredTime {
 }
 
 /// `YYYY-MM-DD HH:MM:SS` with up to nine digits of fraction (or a `T` between), by position;
-/// any other text SQLite might hold goes to chrono's parser, as diesel would have.
+/// any other text SQLite might hold goes to chrono with the formats diesel tries.
 pub fn parse_sqlite_text(text: &str) -> Option<NaiveDateTime> {
     fast(text.as_bytes()).or_else(|| {
-        ["%F %T%.f", "%FT%T%.f", "%F %T%.fZ", "%FT%T%.fZ", "%F %R"]
+        DIESEL_FORMATS
             .iter()
             .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
     })
 }
+
+/// The formats diesel reads a SQLite timestamp with, in its order.
+const DIESEL_FORMATS: [&str; 18] = [
+    "%F %T%.f",
+    "%F %T%.f%:z",
+    "%F %T",
+    "%F %T%:z",
+    "%F %R",
+    "%F %RZ",
+    "%F %R%:z",
+    "%F %TZ",
+    "%F %T%.fZ",
+    "%FT%R",
+    "%FT%RZ",
+    "%FT%R%:z",
+    "%FT%T",
+    "%FT%TZ",
+    "%FT%T%:z",
+    "%FT%T%.f",
+    "%FT%T%.fZ",
+    "%FT%T%.f%:z",
+];
 
 fn fast(bytes: &[u8]) -> Option<NaiveDateTime> {
     let number = |range: std::ops::Range<usize>| -> Option<u32> {
@@ -149,5 +167,9 @@ mod tests {
             chrono("2025-03-23 09:40:00")
         );
         assert_eq!(parse_sqlite_text("yesterday"), None);
+        assert_eq!(
+            parse_sqlite_text("2025-03-23 17:40:21+08:00"),
+            chrono("2025-03-23 17:40:21")
+        );
     }
 }

@@ -145,11 +145,11 @@ pub(crate) async fn spool(
                 "the photo is larger than {max_bytes} bytes"
             )));
         }
-        block.extend_from_slice(&chunk);
-        if block.len() >= SPOOL_BLOCK {
+        if block.len() + chunk.len() > SPOOL_BLOCK {
             file.write_all(&block).await.map_err(io)?;
             block.clear();
         }
+        block.extend_from_slice(&chunk);
     }
     file.write_all(&block).await.map_err(io)?;
     file.flush().await.map_err(io)?;

@@ -34,7 +34,7 @@ pub fn in_use() -> &'static str {
     }
 }
 
-/// Decodes `bytes` at the smallest DCT scale that keeps each side at least `side` (or whole).
+/// Decodes `bytes` at the smallest DCT scale that keeps the longest side at least `side`.
 pub fn decode_scaled(bytes: &[u8], side: u32) -> Result<Scaled, InspectError> {
     #[cfg(feature = "libjpeg-turbo")]
     if let Some(scaled) = turbo::decode_scaled(bytes, side) {
@@ -43,15 +43,13 @@ pub fn decode_scaled(bytes: &[u8], side: u32) -> Result<Scaled, InspectError> {
     pure_rust::decode_scaled(bytes, side)
 }
 
-/// The smallest scale, in eighths, that keeps each side of `width`×`height` at least `side`
-/// (or whole): the rule jpeg-decoder's `Decoder::scale` follows.
+/// The smallest scale, in eighths, that keeps the longest side of `width`×`height` at least
+/// `side` (or whole): the thumbnail is bounded by its longest side.
 fn eighths(width: u32, height: u32, side: u32) -> u32 {
+    let longest = width.max(height);
     [1, 2, 4, 8]
         .into_iter()
-        .find(|&n| {
-            (width * n).div_ceil(8) >= side.min(width)
-                && (height * n).div_ceil(8) >= side.min(height)
-        })
+        .find(|&n| (longest * n).div_ceil(8) >= side.min(longest))
         .unwrap_or(8)
 }
 
@@ -186,9 +184,11 @@ mod tests {
     #[test]
     fn the_scale_keeps_each_side_at_least_the_thumbnail() {
         assert_eq!(eighths(4032, 3024, 320), 1);
+        assert_eq!(eighths(3024, 4032, 320), 1);
         assert_eq!(eighths(2000, 1500, 320), 2);
-        assert_eq!(eighths(1600, 1200, 320), 4);
-        assert_eq!(eighths(4000, 300, 320), 8);
+        assert_eq!(eighths(1600, 1200, 320), 2);
+        assert_eq!(eighths(1200, 900, 320), 4);
+        assert_eq!(eighths(10000, 300, 320), 1);
         assert_eq!(eighths(200, 100, 320), 8);
     }
 
@@ -197,9 +197,9 @@ mod tests {
         let bytes = jpeg(1600, 1200);
         let first = decode_scaled(&bytes, 320).unwrap();
         let pure = pure_rust::decode_scaled(&bytes, 320).unwrap();
-        assert_eq!((first.width, first.height), (800, 600));
-        assert_eq!((pure.width, pure.height), (800, 600));
-        assert_eq!(first.rgb.len(), 800 * 600 * 3);
+        assert_eq!((first.width, first.height), (400, 300));
+        assert_eq!((pure.width, pure.height), (400, 300));
+        assert_eq!(first.rgb.len(), 400 * 300 * 3);
         let differing = first
             .rgb
             .iter()

@@ -8,7 +8,7 @@
 //! RSS 203 → 111 MiB, 120 → 43 MiB twelve seconds after the burst, the same wall time.
 //!
 //! mimalloc was tried in its place (`scripts/bench-list`, `scripts/bench-uploads`): list pages
-//! took 0.43 ms of CPU instead of 0.50, but the idle server held 67 MiB instead of 24, and 100
+//! took 0.43 ms of CPU instead of 0.50, but the idle server held 67 MiB instead of 46, and 100
 //! uploads at once peaked at 582 MiB instead of ~150, over the 400 MiB budget, with 279 MiB
 //! still held twelve seconds later. The pages found their time elsewhere (`db::read`,
 //! `db::StoredTime`, SQLite without its per-call mutex).

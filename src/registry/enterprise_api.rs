@@ -217,7 +217,7 @@ pub async fn list_enterprises(
     };
     let server_time = pagination::server_time();
     let scope = Scope::of(&caller);
-    let rows = db::read(&state.pool, move |conn| {
+    let rows = db::run(&state.pool, move |conn| {
         enterprise::list(conn, &scope, &filter)
     })
     .await?;
