@@ -179,6 +179,16 @@ pub fn townships() -> Vec<String> {
     codes
 }
 
+/// The two inspectors of the county a generated region code (`36PPCC…`) lies in: inspectors
+/// work in their own county.
+fn county_inspectors<'a>(inspector_ids: &'a [String], region: &str) -> [&'a String; 2] {
+    let number = |range: std::ops::Range<usize>| -> usize {
+        region[range].parse().expect("a generated region code")
+    };
+    let first = ((number(2..4) - 1) * 10 + (number(4..6) - 1)) * 2;
+    [&inspector_ids[first], &inspector_ids[first + 1]]
+}
+
 pub fn generate(conn: &mut DbConnection, sizes: Sizes, log: &dyn Fn(&str)) {
     let mut dice = Dice::new(20_231_009);
     let now = end();
@@ -271,12 +281,16 @@ pub fn generate(conn: &mut DbConnection, sizes: Sizes, log: &dyn Fn(&str)) {
             "follow_up",
             "self",
         ][dice.below(7)];
-        let lead = &inspector_ids[dice.below(inspector_ids.len())];
+        // The county's two inspectors go together (the two-officer rule), either one leading.
+        let pair = county_inspectors(&inspector_ids, region);
+        let lead = pair[dice.below(2)];
         rows.push(format!(
             "({}, {}, '{region}', '{sector}', '{kind}', NULL, NULL, 'submitted', {t}, {t2}, NULL, NULL, '检查', {}, {t2}, '', 2, {t}, {t2})",
             text(&id), text(enterprise), text(lead), t = ts(at), t2 = ts(at + Duration::hours(3))
         ));
-        officers.push(format!("({}, {})", text(&id), text(lead)));
+        for officer in pair {
+            officers.push(format!("({}, {})", text(&id), text(officer)));
+        }
         inspections.push((id, e, at));
     }
     rows.finish();
@@ -322,7 +336,8 @@ pub fn generate(conn: &mut DbConnection, sizes: Sizes, log: &dyn Fn(&str)) {
         } else {
             "NULL"
         };
-        let reporter = &inspector_ids[dice.below(inspector_ids.len())];
+        // Found in the inspection, reported by one of the county's officers present.
+        let reporter = county_inspectors(&inspector_ids, region)[dice.below(2)];
         let updated = closed.or(rectified).unwrap_or(created);
         rows.push(format!(
             "({id}, {insp}, {ent}, '{region}', '{sector}', 'inspection', '{level}', '安全出口堵塞', NULL, NULL, NULL, {deadline}, '责任人', '整改措施', {listed}, '{status}', {reporter}, '', 2, {created}, {updated}, {rectified}, {closed}, {updated})",

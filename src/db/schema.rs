@@ -332,6 +332,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    officer_tallies (month, officer_id, county_code, sector_code) {
+        month -> Text,
+        officer_id -> Text,
+        county_code -> Text,
+        sector_code -> Text,
+        inspections -> BigInt,
+        hazards_found -> BigInt,
+        major_hazards_found -> BigInt,
+        hazards_rectified -> BigInt,
+        major_hazards_rectified -> BigInt,
+        hazards_closed -> BigInt,
+    }
+}
+
+diesel::table! {
+    officer_inspected_enterprises (year, officer_id, enterprise_id, region_code, sector_code) {
+        year -> Integer,
+        officer_id -> Text,
+        enterprise_id -> Text,
+        region_code -> Text,
+        sector_code -> Text,
+        months -> Integer,
+    }
+}
+
+diesel::table! {
     outbox_events (position) {
         position -> BigInt,
         commit_order -> BigInt,
@@ -521,6 +547,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     photo_uploads,
     report_tallies,
     inspected_enterprises,
+    officer_tallies,
+    officer_inspected_enterprises,
     webhook_endpoints,
     webhook_deliveries,
     hazard_reminders,

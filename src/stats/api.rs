@@ -151,11 +151,20 @@ fn inspection_totals(
     conn: &mut DbConnection,
     plan: Option<&Plan>,
     selection: &Selection,
+    group: GroupBy,
     groups: &Counted,
 ) -> Result<InspectionCounts, ApiError> {
     match plan {
-        // Every inspection falls in exactly one of the tallies' groups, so the count adds up;
-        // distinct enterprises do not.
+        // An inspection counts for every officer present: the totals are the ungrouped tallies.
+        Some(plan) if group == GroupBy::Inspector => {
+            Ok(tallied::counted(conn, plan, selection, None, db::now())?
+                .inspections
+                .into_values()
+                .next()
+                .unwrap_or_default())
+        }
+        // Every inspection falls in exactly one of the tallies' other groups, so the count
+        // adds up; distinct enterprises do not.
         Some(plan) => Ok(InspectionCounts {
             inspections: groups.inspections.values().map(|c| c.inspections).sum(),
             enterprises: tallied::enterprises_inspected(conn, plan, selection, None)?
@@ -194,7 +203,7 @@ pub fn compute(
     };
     // Every hazard falls in exactly one group, so its totals are the groups' sums: one scan of
     // the largest table instead of two.
-    let inspections = inspection_totals(conn, plan, selection, &counted)?;
+    let inspections = inspection_totals(conn, plan, selection, group, &counted)?;
     let totals = Figures::new(sum(counted.hazards.values()), inspections, &enforcement);
     let Counted {
         hazards,

@@ -1,7 +1,7 @@
 //! The figures from the running tallies (`tally`), when they can answer exactly: a period of
 //! whole months (China Standard Time), a region no finer than a county, and a breakdown the
-//! tallies keep (sector, region down to counties, month). Anything else, a township's figures or
-//! a breakdown by officer or an odd period, is counted from the rows (`query`). `overdue`
+//! tallies keep (sector, region down to counties, month, officer). Anything else, a township's
+//! figures or an odd period, is counted from the rows (`query`). `overdue`
 //! depends on the moment asked, so it is always counted from the open hazards.
 
 use chrono::NaiveDateTime;
@@ -13,7 +13,9 @@ use super::figures::{GroupBy, HazardCounts, InspectionCounts, next_region_level}
 use super::query::{self, Counted, Selection};
 use crate::auth::scope::Scope;
 use crate::calendar;
-use crate::db::schema::{inspected_enterprises, report_tallies};
+use crate::db::schema::{
+    inspected_enterprises, officer_inspected_enterprises, officer_tallies, report_tallies,
+};
 use crate::db::{DbBackend, DbConnection};
 use crate::error::ApiError;
 
@@ -51,7 +53,7 @@ impl Plan {
         let kept = match group {
             None | Some(GroupBy::Sector | GroupBy::Month) => true,
             Some(GroupBy::Region) => next_region_level(selection.region_prefix()) <= COUNTY_DIGITS,
-            Some(GroupBy::Inspector) => false,
+            Some(GroupBy::Inspector) => true,
         };
         (coarse_region && kept).then_some(Plan { from, to, area })
     }
@@ -104,7 +106,8 @@ fn key_sql(group: Option<GroupBy>, selection: &Selection, region: &str) -> Optio
             next_region_level(selection.region_prefix())
         ),
         GroupBy::Month => "month".to_owned(),
-        GroupBy::Inspector => unreachable!("the tallies keep no officers (see Plan)"),
+        // In the officer tables (`officer_tallies`, `officer_inspected_enterprises`).
+        GroupBy::Inspector => "officer_id".to_owned(),
     })
 }
 
@@ -127,34 +130,41 @@ pub fn counted(
         sum("major_hazards_rectified"),
         sum("hazards_closed"),
     );
-    macro_rules! selected {
-        ($query:expr) => {
-            within!(
-                $query,
-                plan,
-                selection,
-                report_tallies::county_code,
-                report_tallies::sector_code
-            )
-            .filter(report_tallies::month.ge(Plan::month_text(plan.from)))
-            .filter(report_tallies::month.lt(Plan::month_text(plan.to)))
-        };
+    // The same sums over `report_tallies`, or over `officer_tallies` by officer.
+    macro_rules! summed {
+        ($table:ident) => {{
+            macro_rules! selected {
+                ($query:expr) => {
+                    within!(
+                        $query,
+                        plan,
+                        selection,
+                        $table::county_code,
+                        $table::sector_code
+                    )
+                    .filter($table::month.ge(Plan::month_text(plan.from)))
+                    .filter($table::month.lt(Plan::month_text(plan.to)))
+                };
+            }
+            match &key {
+                Some(key) => selected!(
+                    $table::table
+                        .group_by(sql::<Text>(key))
+                        .select(columns)
+                        .into_boxed::<DbBackend>()
+                )
+                .load(conn)?,
+                None => {
+                    selected!($table::table.select(columns).into_boxed::<DbBackend>()).load(conn)?
+                }
+            }
+        }};
     }
     type Row = (String, i64, i64, i64, i64, i64, i64);
-    let rows: Vec<Row> = match &key {
-        Some(key) => selected!(
-            report_tallies::table
-                .group_by(sql::<Text>(key))
-                .select(columns)
-                .into_boxed::<DbBackend>()
-        )
-        .load(conn)?,
-        None => selected!(
-            report_tallies::table
-                .select(columns)
-                .into_boxed::<DbBackend>()
-        )
-        .load(conn)?,
+    let rows: Vec<Row> = if group == Some(GroupBy::Inspector) {
+        summed!(officer_tallies)
+    } else {
+        summed!(report_tallies)
     };
     let overdue = query::overdue_counts(conn, selection, group, now)?;
     let enterprises = enterprises_inspected(conn, plan, selection, group)?;
@@ -204,32 +214,39 @@ pub fn enterprises_inspected(
         sql::<Text>(key.as_deref().unwrap_or("''")),
         sql::<BigInt>("COUNT(DISTINCT enterprise_id)"),
     );
-    macro_rules! selected {
-        ($query:expr) => {
-            within!(
-                $query,
-                plan,
-                selection,
-                inspected_enterprises::region_code,
-                inspected_enterprises::sector_code
-            )
-            .filter(sql::<Bool>(&format!("({inside})")))
-        };
+    // Over `inspected_enterprises`, or over `officer_inspected_enterprises` by officer.
+    macro_rules! distinct {
+        ($table:ident) => {{
+            macro_rules! selected {
+                ($query:expr) => {
+                    within!(
+                        $query,
+                        plan,
+                        selection,
+                        $table::region_code,
+                        $table::sector_code
+                    )
+                    .filter(sql::<Bool>(&format!("({inside})")))
+                };
+            }
+            match &key {
+                Some(key) => selected!(
+                    $table::table
+                        .group_by(sql::<Text>(key))
+                        .select(columns)
+                        .into_boxed::<DbBackend>()
+                )
+                .load(conn)?,
+                None => {
+                    selected!($table::table.select(columns).into_boxed::<DbBackend>()).load(conn)?
+                }
+            }
+        }};
     }
-    let rows: Vec<(String, i64)> = match &key {
-        Some(key) => selected!(
-            inspected_enterprises::table
-                .group_by(sql::<Text>(key))
-                .select(columns)
-                .into_boxed::<DbBackend>()
-        )
-        .load(conn)?,
-        None => selected!(
-            inspected_enterprises::table
-                .select(columns)
-                .into_boxed::<DbBackend>()
-        )
-        .load(conn)?,
+    let rows: Vec<(String, i64)> = if group == Some(GroupBy::Inspector) {
+        distinct!(officer_inspected_enterprises)
+    } else {
+        distinct!(inspected_enterprises)
     };
     Ok(rows.into_iter().collect())
 }
@@ -313,6 +330,7 @@ mod tests {
         assert_eq!(plan.year_masks(), [(2025, 0b1111_1111_1111)]);
         let county = selection("2025-01-01", "2026-01-01", Some("360704"), area("36"));
         assert!(Plan::for_selection(&county, Some(GroupBy::Month)).is_some());
+        assert!(Plan::for_selection(&year, Some(GroupBy::Inspector)).is_some());
         assert!(Plan::for_selection(&county, None).is_some());
     }
 
@@ -329,8 +347,6 @@ mod tests {
             None,
             "a county broken down into townships"
         );
-        let all = selection(year.0, year.1, None, Scope::All);
-        assert_eq!(Plan::for_selection(&all, Some(GroupBy::Inspector)), None);
         let odd = selection("2025-01-15", "2026-01-01", None, Scope::All);
         assert_eq!(Plan::for_selection(&odd, None), None);
         let utc = selection("2025-01-01T00:00:00Z", "2026-01-01", None, Scope::All);

@@ -3,7 +3,10 @@
 //! - `report_tallies`: the figures that add up (inspections, hazards found, rectified, closed,
 //!   and their major parts) per month (China Standard Time), county and sector;
 //! - `inspected_enterprises`: which months of a year each enterprise was inspected in, under
-//!   the region and sector its inspections carry, so distinct enterprises stay countable.
+//!   the region and sector its inspections carry, so distinct enterprises stay countable;
+//! - `officer_tallies` and `officer_inspected_enterprises` (migration 000026): the same per
+//!   officer, for figures grouped by inspector: a hazard counts for the officer who reported
+//!   it, an inspection for every officer present.
 //!
 //! Every write that changes a figure calls in here inside its own transaction, so a tally
 //! commits or rolls back with the write: a hazard reported, a hazard moved from one status to
@@ -16,6 +19,7 @@ use diesel::sql_types::{BigInt, Integer, Text};
 
 use super::figures::condition::{CLOSED, FOUND, MAJOR, RECTIFIED};
 use crate::calendar;
+use crate::db::schema::inspection_officers;
 use crate::db::{Backend, DatePart, DbConnection};
 use crate::hazard::model::HazardRow;
 use crate::inspection::model::InspectionRow;
@@ -99,13 +103,14 @@ pub fn county_of(region_code: &str) -> &str {
 /// A hazard was reported: count it in its month, county and sector.
 pub fn hazard_reported(conn: &mut DbConnection, hazard: &HazardRow) -> QueryResult<()> {
     let tally = Tally::of_hazard(&hazard.level, &hazard.status);
-    add(
-        conn,
-        hazard.created_at,
-        &hazard.region_code,
-        &hazard.sector_code,
-        tally,
-    )
+    add_for_hazard(conn, hazard, tally)
+}
+
+/// Adds what a hazard counts for under its county and sector, and under its reporter.
+fn add_for_hazard(conn: &mut DbConnection, hazard: &HazardRow, tally: Tally) -> QueryResult<()> {
+    let (at, region, sector) = (hazard.created_at, &hazard.region_code, &hazard.sector_code);
+    add(conn, at, region, sector, None, tally)?;
+    add(conn, at, region, sector, Some(&hazard.reported_by), tally)
 }
 
 /// A hazard moved from status `from` to status `to`.
@@ -120,13 +125,7 @@ pub fn hazard_moved(
     if change == Tally::default() {
         return Ok(());
     }
-    add(
-        conn,
-        hazard.created_at,
-        &hazard.region_code,
-        &hazard.sector_code,
-        change,
-    )
+    add_for_hazard(conn, hazard, change)
 }
 
 /// An inspection was submitted at `at`: count it, and mark its enterprise inspected in that
@@ -140,7 +139,7 @@ pub fn inspection_submitted(
         return Ok(());
     }
     let (region, sector) = (&inspection.region_code, &inspection.sector_code);
-    add(conn, at, region, sector, Tally::inspection())?;
+    add(conn, at, region, sector, None, Tally::inspection())?;
     let (year, month) = calendar::year_month_of(at);
     let statement = format!(
         "INSERT INTO inspected_enterprises (year, enterprise_id, region_code, sector_code, months) \
@@ -155,34 +154,72 @@ pub fn inspection_submitted(
         .bind::<Text, _>(sector)
         .bind::<Integer, _>(1 << (month - 1))
         .execute(conn)?;
+    let officers: Vec<String> = inspection_officers::table
+        .filter(inspection_officers::inspection_id.eq(&inspection.id))
+        .select(inspection_officers::user_id)
+        .load(conn)?;
+    let statement = format!(
+        "INSERT INTO officer_inspected_enterprises \
+         (year, officer_id, enterprise_id, region_code, sector_code, months) VALUES ({}) \
+         ON CONFLICT (year, officer_id, enterprise_id, region_code, sector_code) \
+         DO UPDATE SET months = officer_inspected_enterprises.months | excluded.months",
+        conn.backend().placeholders(6)
+    );
+    for officer in &officers {
+        add(conn, at, region, sector, Some(officer), Tally::inspection())?;
+        diesel::sql_query(&statement)
+            .bind::<Integer, _>(year)
+            .bind::<Text, _>(officer)
+            .bind::<Text, _>(&inspection.enterprise_id)
+            .bind::<Text, _>(region)
+            .bind::<Text, _>(sector)
+            .bind::<Integer, _>(1 << (month - 1))
+            .execute(conn)?;
+    }
     Ok(())
 }
 
 /// Adds `tally` to the row of the month `at` falls in, the county of `region_code`, and
-/// `sector_code`, making the row if it is the first.
+/// `sector_code` (in `officer_tallies` under `officer`, when one is given), making the row if
+/// it is the first.
 fn add(
     conn: &mut DbConnection,
     at: NaiveDateTime,
     region_code: &str,
     sector_code: &str,
+    officer: Option<&str>,
     tally: Tally,
 ) -> QueryResult<()> {
+    let (table, key) = match officer {
+        None => ("report_tallies", "month, county_code, sector_code"),
+        Some(_) => (
+            "officer_tallies",
+            "month, county_code, sector_code, officer_id",
+        ),
+    };
     let sums: Vec<String> = COUNTED
         .iter()
-        .map(|c| format!("{c} = report_tallies.{c} + excluded.{c}"))
+        .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
         .collect();
+    let keys = if officer.is_some() { 4 } else { 3 };
     let statement = format!(
-        "INSERT INTO report_tallies (month, county_code, sector_code, {}) VALUES ({}) \
-         ON CONFLICT (month, county_code, sector_code) DO UPDATE SET {}",
+        "INSERT INTO {table} ({key}, {}) VALUES ({}) \
+         ON CONFLICT ({key}) DO UPDATE SET {}",
         COUNTED.join(", "),
-        conn.backend().placeholders(3 + COUNTED.len()),
+        conn.backend().placeholders(keys + COUNTED.len()),
         sums.join(", ")
     );
     let [a, b, c, d, e, f] = tally.parts();
-    diesel::sql_query(statement)
+    let statement = diesel::sql_query(statement)
+        .into_boxed::<crate::db::DbBackend>()
         .bind::<Text, _>(calendar::month_of(at))
         .bind::<Text, _>(county_of(region_code))
-        .bind::<Text, _>(sector_code)
+        .bind::<Text, _>(sector_code);
+    let statement = match officer {
+        Some(officer) => statement.bind::<Text, _>(officer.to_owned()),
+        None => statement,
+    };
+    statement
         .bind::<BigInt, _>(a)
         .bind::<BigInt, _>(b)
         .bind::<BigInt, _>(c)
@@ -193,11 +230,10 @@ fn add(
     Ok(())
 }
 
-/// `report_tallies` recounted from the rows: `month, county_code, sector_code` and the counted
-/// columns, one row per key with anything to count.
-fn recounted_report(backend: Backend) -> String {
+/// What one hazard row counts for, as the counted columns in `COUNTED`'s order (a hazard is
+/// no inspection).
+fn hazard_columns() -> Vec<String> {
     let when = |condition: &str| format!("CASE WHEN {condition} THEN 1 ELSE 0 END");
-    // In `COUNTED`'s order: a hazard is no inspection.
     let counts = [
         "0".to_owned(),
         when(FOUND),
@@ -206,11 +242,17 @@ fn recounted_report(backend: Backend) -> String {
         when(&format!("{RECTIFIED} AND {MAJOR}")),
         when(CLOSED),
     ];
-    let counts: Vec<String> = counts
+    counts
         .iter()
         .zip(COUNTED)
         .map(|(expression, name)| format!("{expression} AS {name}"))
-        .collect();
+        .collect()
+}
+
+/// `report_tallies` recounted from the rows: `month, county_code, sector_code` and the counted
+/// columns, one row per key with anything to count.
+fn recounted_report(backend: Backend) -> String {
+    let counts = hazard_columns();
     let sums: Vec<String> = COUNTED.iter().map(|c| format!("SUM({c}) AS {c}")).collect();
     let nonzero: Vec<String> = COUNTED.iter().map(|c| format!("SUM({c}) <> 0")).collect();
     format!(
@@ -226,6 +268,46 @@ fn recounted_report(backend: Backend) -> String {
         hazard_month = calendar::month_sql(backend, "created_at"),
         inspection_month = calendar::month_sql(backend, "submitted_at"),
         nonzero = nonzero.join(" OR "),
+    )
+}
+
+/// `officer_tallies` recounted from the rows, in `recounted_report`'s shape with `officer_id`
+/// after the key: hazards under their reporter, inspections under every officer present.
+fn recounted_officers(backend: Backend) -> String {
+    let counts = hazard_columns();
+    let sums: Vec<String> = COUNTED.iter().map(|c| format!("SUM({c}) AS {c}")).collect();
+    let nonzero: Vec<String> = COUNTED.iter().map(|c| format!("SUM({c}) <> 0")).collect();
+    format!(
+        "SELECT month, county_code, sector_code, officer_id, {sums} FROM ( \
+           SELECT {hazard_month} AS month, substr(region_code, 1, 6) AS county_code, \
+                  sector_code, reported_by AS officer_id, {counts} FROM hazards \
+           UNION ALL \
+           SELECT {inspection_month}, substr(i.region_code, 1, 6), i.sector_code, o.user_id, \
+                  1, 0, 0, 0, 0, 0 \
+           FROM inspections i JOIN inspection_officers o ON o.inspection_id = i.id \
+           WHERE {SUBMITTED_AS_I} \
+         ) AS counted GROUP BY month, county_code, sector_code, officer_id HAVING {nonzero}",
+        counts = counts.join(", "),
+        sums = sums.join(", "),
+        hazard_month = calendar::month_sql(backend, "created_at"),
+        inspection_month = calendar::month_sql(backend, "i.submitted_at"),
+        nonzero = nonzero.join(" OR "),
+    )
+}
+
+/// `SUBMITTED` for an inspections table called `i`.
+const SUBMITTED_AS_I: &str = "i.status = 'submitted' AND i.kind <> 'self'";
+
+/// `officer_inspected_enterprises` recounted from the rows.
+fn recounted_officers_inspected(backend: Backend) -> String {
+    let year = calendar::part_sql(backend, DatePart::Year, "i.submitted_at");
+    let month = calendar::part_sql(backend, DatePart::Month, "i.submitted_at");
+    format!(
+        "SELECT {year} AS year, o.user_id AS officer_id, i.enterprise_id, i.region_code, \
+                i.sector_code, CAST(SUM(DISTINCT 1 << ({month} - 1)) AS INTEGER) AS months \
+         FROM inspections i JOIN inspection_officers o ON o.inspection_id = i.id \
+         WHERE {SUBMITTED_AS_I} \
+         GROUP BY {year}, o.user_id, i.enterprise_id, i.region_code, i.sector_code"
     )
 }
 
@@ -258,13 +340,32 @@ fn stored_report() -> String {
 const STORED_INSPECTED: &str =
     "SELECT year, enterprise_id, region_code, sector_code, months FROM inspected_enterprises";
 
-/// Recounts both tallies from the rows, in one transaction: for after a bulk import, or if
+/// The stored officer rows with anything to count, in the recount's columns.
+fn stored_officers() -> String {
+    let nonzero: Vec<String> = COUNTED.iter().map(|c| format!("{c} <> 0")).collect();
+    format!(
+        "SELECT month, county_code, sector_code, officer_id, {} FROM officer_tallies WHERE {}",
+        COUNTED.join(", "),
+        nonzero.join(" OR ")
+    )
+}
+
+const STORED_OFFICERS_INSPECTED: &str = "SELECT year, officer_id, enterprise_id, region_code, \
+     sector_code, months FROM officer_inspected_enterprises";
+
+/// Recounts every tally from the rows, in one transaction: for after a bulk import, or if
 /// `differences` ever finds them out of step.
 pub fn rebuild(conn: &mut DbConnection) -> QueryResult<()> {
     let backend = conn.backend();
     conn.transaction(|conn| {
-        diesel::sql_query("DELETE FROM report_tallies").execute(conn)?;
-        diesel::sql_query("DELETE FROM inspected_enterprises").execute(conn)?;
+        for table in [
+            "report_tallies",
+            "inspected_enterprises",
+            "officer_tallies",
+            "officer_inspected_enterprises",
+        ] {
+            diesel::sql_query(format!("DELETE FROM {table}")).execute(conn)?;
+        }
         diesel::sql_query(format!(
             "INSERT INTO report_tallies (month, county_code, sector_code, {}) {}",
             COUNTED.join(", "),
@@ -275,6 +376,18 @@ pub fn rebuild(conn: &mut DbConnection) -> QueryResult<()> {
             "INSERT INTO inspected_enterprises \
              (year, enterprise_id, region_code, sector_code, months) {}",
             recounted_inspected(backend)
+        ))
+        .execute(conn)?;
+        diesel::sql_query(format!(
+            "INSERT INTO officer_tallies (month, county_code, sector_code, officer_id, {}) {}",
+            COUNTED.join(", "),
+            recounted_officers(backend)
+        ))
+        .execute(conn)?;
+        diesel::sql_query(format!(
+            "INSERT INTO officer_inspected_enterprises \
+             (year, officer_id, enterprise_id, region_code, sector_code, months) {}",
+            recounted_officers_inspected(backend)
         ))
         .execute(conn)?;
         Ok(())
@@ -294,6 +407,11 @@ pub fn differences(conn: &mut DbConnection) -> QueryResult<i64> {
     let pairs = [
         (stored_report(), recounted_report(backend)),
         (STORED_INSPECTED.to_owned(), recounted_inspected(backend)),
+        (stored_officers(), recounted_officers(backend)),
+        (
+            STORED_OFFICERS_INSPECTED.to_owned(),
+            recounted_officers_inspected(backend),
+        ),
     ];
     let mut total = 0;
     for (stored, recounted) in pairs {

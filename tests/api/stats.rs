@@ -318,6 +318,8 @@ backend_test!(async fn the_tallies_answer_as_the_rows_do(app) {
         (&supervisor, "&group_by=region"),
         (&supervisor, "&sector=fireworks&group_by=sector"),
         (&admin, "&region=360704&group_by=month"),
+        (&admin, "&group_by=inspector"),
+        (&supervisor, "&sector=fireworks&group_by=inspector"),
     ] {
         let tallied = figures_of(stats(&app, who, &format!("?{months}{rest}")).await);
         let counted = figures_of(stats(&app, who, &format!("?{odd}{rest}")).await);

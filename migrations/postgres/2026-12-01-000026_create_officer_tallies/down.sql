@@ -1,0 +1,2 @@
+DROP TABLE officer_inspected_enterprises;
+DROP TABLE officer_tallies;
