@@ -97,6 +97,26 @@ macro_rules! within {
     }};
 }
 
+/// Loads `columns` from `table`, grouped by the SQL `key` when there is one, through `narrow`
+/// (the area, the selection and the period) applied to the boxed query.
+macro_rules! grouped {
+    ($conn:expr, $table:ident, $key:expr, $columns:expr, |$query:ident| $narrow:expr) => {
+        match $key {
+            Some(key) => {
+                let $query = $table::table
+                    .group_by(sql::<Text>(key))
+                    .select($columns)
+                    .into_boxed::<DbBackend>();
+                $narrow.load($conn)?
+            }
+            None => {
+                let $query = $table::table.select($columns).into_boxed::<DbBackend>();
+                $narrow.load($conn)?
+            }
+        }
+    };
+}
+
 /// The group key over a tally table whose region column is `region`.
 fn key_sql(group: Option<GroupBy>, selection: &Selection, region: &str) -> Option<String> {
     Some(match group? {
@@ -132,33 +152,19 @@ pub fn counted(
     );
     // The same sums over `report_tallies`, or over `officer_tallies` by officer.
     macro_rules! summed {
-        ($table:ident) => {{
-            macro_rules! selected {
-                ($query:expr) => {
-                    within!(
-                        $query,
-                        plan,
-                        selection,
-                        $table::county_code,
-                        $table::sector_code
-                    )
-                    .filter($table::month.ge(Plan::month_text(plan.from)))
-                    .filter($table::month.lt(Plan::month_text(plan.to)))
-                };
-            }
-            match &key {
-                Some(key) => selected!(
-                    $table::table
-                        .group_by(sql::<Text>(key))
-                        .select(columns)
-                        .into_boxed::<DbBackend>()
+        ($table:ident) => {
+            grouped!(conn, $table, &key, columns, |query| {
+                within!(
+                    query,
+                    plan,
+                    selection,
+                    $table::county_code,
+                    $table::sector_code
                 )
-                .load(conn)?,
-                None => {
-                    selected!($table::table.select(columns).into_boxed::<DbBackend>()).load(conn)?
-                }
-            }
-        }};
+                .filter($table::month.ge(Plan::month_text(plan.from)))
+                .filter($table::month.lt(Plan::month_text(plan.to)))
+            })
+        };
     }
     type Row = (String, i64, i64, i64, i64, i64, i64);
     let rows: Vec<Row> = if group == Some(GroupBy::Inspector) {
@@ -216,32 +222,18 @@ pub fn enterprises_inspected(
     );
     // Over `inspected_enterprises`, or over `officer_inspected_enterprises` by officer.
     macro_rules! distinct {
-        ($table:ident) => {{
-            macro_rules! selected {
-                ($query:expr) => {
-                    within!(
-                        $query,
-                        plan,
-                        selection,
-                        $table::region_code,
-                        $table::sector_code
-                    )
-                    .filter(sql::<Bool>(&format!("({inside})")))
-                };
-            }
-            match &key {
-                Some(key) => selected!(
-                    $table::table
-                        .group_by(sql::<Text>(key))
-                        .select(columns)
-                        .into_boxed::<DbBackend>()
+        ($table:ident) => {
+            grouped!(conn, $table, &key, columns, |query| {
+                within!(
+                    query,
+                    plan,
+                    selection,
+                    $table::region_code,
+                    $table::sector_code
                 )
-                .load(conn)?,
-                None => {
-                    selected!($table::table.select(columns).into_boxed::<DbBackend>()).load(conn)?
-                }
-            }
-        }};
+                .filter(sql::<Bool>(&format!("({inside})")))
+            })
+        };
     }
     let rows: Vec<(String, i64)> = if group == Some(GroupBy::Inspector) {
         distinct!(officer_inspected_enterprises)
