@@ -26,6 +26,11 @@ pub fn month_of(at: NaiveDateTime) -> String {
         .to_string()
 }
 
+/// The date (China Standard Time) of a stored UTC time.
+pub fn date_of(at: NaiveDateTime) -> NaiveDate {
+    at.and_utc().with_timezone(&offset()).date_naive()
+}
+
 /// The year and month number (1-12) of a stored UTC time, in China Standard Time.
 pub fn year_month_of(at: NaiveDateTime) -> (i32, u32) {
     let local = at.and_utc().with_timezone(&offset());
@@ -38,6 +43,17 @@ pub fn month_opened_by(at: NaiveDateTime) -> Option<(i32, u32)> {
     let local = at.and_utc().with_timezone(&offset()).naive_local();
     (local.day() == 1 && local.time() == chrono::NaiveTime::MIN)
         .then(|| (local.year(), local.month()))
+}
+
+/// The date a stored UTC time opens, if it is midnight in China Standard Time.
+pub fn day_opened_by(at: NaiveDateTime) -> Option<NaiveDate> {
+    let local = at.and_utc().with_timezone(&offset()).naive_local();
+    (local.time() == chrono::NaiveTime::MIN).then(|| local.date())
+}
+
+/// SQL for `YYYY-MM-DD` of a stored UTC time column, in China Standard Time.
+pub fn day_sql(backend: Backend, column: &str) -> String {
+    backend.day_text(column, OFFSET_SECS / 3600)
 }
 
 /// SQL for `YYYY-MM` of a stored UTC time column, in China Standard Time.
@@ -122,6 +138,24 @@ mod tests {
         // Midnight UTC on the first is 08:00 in Beijing: not a month's start.
         let utc_midnight = parse_bound("2024-03-01T00:00:00Z").unwrap();
         assert_eq!(month_opened_by(utc_midnight), None);
+    }
+
+    #[test]
+    fn days_open_at_midnight_in_beijing() {
+        let fifteenth = parse_bound("2024-03-15").unwrap();
+        let date = NaiveDate::from_ymd_opt(2024, 3, 15).unwrap();
+        assert_eq!(day_opened_by(fifteenth), Some(date));
+        assert_eq!(date_of(fifteenth), date);
+        assert_eq!(
+            date_of(fifteenth - chrono::Duration::seconds(1)),
+            date.pred_opt().unwrap()
+        );
+        assert_eq!(
+            day_opened_by(fifteenth + chrono::Duration::seconds(1)),
+            None
+        );
+        let utc_midnight = parse_bound("2024-03-15T00:00:00Z").unwrap();
+        assert_eq!(day_opened_by(utc_midnight), None);
     }
 
     #[test]

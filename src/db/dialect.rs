@@ -8,6 +8,8 @@ use super::Backend;
 pub enum DatePart {
     Year,
     Month,
+    /// The day of the month, 1-31.
+    Day,
 }
 
 impl Backend {
@@ -73,6 +75,16 @@ impl Backend {
         }
     }
 
+    /// `YYYY-MM-DD` of a time column moved `hours` east of UTC.
+    pub fn day_text(self, column: &str, hours: i32) -> String {
+        match self {
+            Backend::Sqlite => format!("strftime('%Y-%m-%d', {column}, '+{hours} hours')"),
+            Backend::Postgres => {
+                format!("to_char({column} + interval '{hours} hours', 'YYYY-MM-DD')")
+            }
+        }
+    }
+
     /// The year or month number of a time column moved `hours` east of UTC, as an integer.
     pub fn date_part(self, part: DatePart, column: &str, hours: i32) -> String {
         match (self, part) {
@@ -82,10 +94,14 @@ impl Backend {
             (Backend::Sqlite, DatePart::Month) => {
                 format!("CAST(strftime('%m', {column}, '+{hours} hours') AS INTEGER)")
             }
+            (Backend::Sqlite, DatePart::Day) => {
+                format!("CAST(strftime('%d', {column}, '+{hours} hours') AS INTEGER)")
+            }
             (Backend::Postgres, part) => {
                 let field = match part {
                     DatePart::Year => "YEAR",
                     DatePart::Month => "MONTH",
+                    DatePart::Day => "DAY",
                 };
                 format!(
                     "CAST(EXTRACT({field} FROM {column} + interval '{hours} hours') AS INTEGER)"

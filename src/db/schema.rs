@@ -358,6 +358,56 @@ diesel::table! {
 }
 
 diesel::table! {
+    day_tallies (day, county_code, sector_code) {
+        day -> Text,
+        county_code -> Text,
+        sector_code -> Text,
+        inspections -> BigInt,
+        hazards_found -> BigInt,
+        major_hazards_found -> BigInt,
+        hazards_rectified -> BigInt,
+        major_hazards_rectified -> BigInt,
+        hazards_closed -> BigInt,
+    }
+}
+
+diesel::table! {
+    officer_day_tallies (day, officer_id, county_code, sector_code) {
+        day -> Text,
+        officer_id -> Text,
+        county_code -> Text,
+        sector_code -> Text,
+        inspections -> BigInt,
+        hazards_found -> BigInt,
+        major_hazards_found -> BigInt,
+        hazards_rectified -> BigInt,
+        major_hazards_rectified -> BigInt,
+        hazards_closed -> BigInt,
+    }
+}
+
+diesel::table! {
+    inspected_enterprise_days (month, enterprise_id, region_code, sector_code) {
+        month -> Text,
+        enterprise_id -> Text,
+        region_code -> Text,
+        sector_code -> Text,
+        days -> Integer,
+    }
+}
+
+diesel::table! {
+    officer_inspected_enterprise_days (month, officer_id, enterprise_id, region_code, sector_code) {
+        month -> Text,
+        officer_id -> Text,
+        enterprise_id -> Text,
+        region_code -> Text,
+        sector_code -> Text,
+        days -> Integer,
+    }
+}
+
+diesel::table! {
     outbox_events (position) {
         position -> BigInt,
         commit_order -> BigInt,
@@ -549,6 +599,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     inspected_enterprises,
     officer_tallies,
     officer_inspected_enterprises,
+    day_tallies,
+    officer_day_tallies,
+    inspected_enterprise_days,
+    officer_inspected_enterprise_days,
     webhook_endpoints,
     webhook_deliveries,
     hazard_reminders,

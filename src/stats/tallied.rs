@@ -1,20 +1,27 @@
 //! The figures from the running tallies (`tally`), when they can answer exactly: a period of
-//! whole months (China Standard Time), a region no finer than a county, and a breakdown the
-//! tallies keep (sector, region down to counties, month, officer). Anything else, a township's
-//! figures or an odd period, is counted from the rows (`query`). `overdue`
-//! depends on the moment asked, so it is always counted from the open hazards.
+//! whole days (China Standard Time), a region no finer than a county, and a breakdown the
+//! tallies keep (sector, region down to counties, month, officer). A period's whole months come
+//! from the monthly tallies and only the days at its edges from the daily ones. Anything
+//! else, a township's figures or a period bounded inside a day, is counted from the rows
+//! (`query`). `overdue` depends on the moment asked, so it is always counted from the open
+//! hazards.
 
-use chrono::NaiveDateTime;
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
 
 use super::figures::{GroupBy, HazardCounts, InspectionCounts, next_region_level};
 use super::query::{self, Counted, Selection};
+use super::tally::Grain;
 use crate::auth::scope::Scope;
 use crate::calendar;
 use crate::db::schema::{
-    inspected_enterprises, officer_inspected_enterprises, officer_tallies, report_tallies,
+    day_tallies, inspected_enterprise_days, inspected_enterprises, officer_day_tallies,
+    officer_inspected_enterprise_days, officer_inspected_enterprises, officer_tallies,
+    report_tallies,
 };
 use crate::db::{DbBackend, DbConnection};
 use crate::error::ApiError;
@@ -22,20 +29,35 @@ use crate::error::ApiError;
 /// The region and sector codes tallies are kept under (`tally::county_of`).
 const COUNTY_DIGITS: usize = 6;
 
-/// What the tallies are asked: whole months `[from, to)` as (year, month), inside an area.
+/// What the tallies are asked: a period of whole days, split into whole months and the days
+/// outside them, inside an area.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
-    from: (i32, u32),
-    to: (i32, u32),
+    /// Whole months `[from, to)` as their first days; `None` when the period holds none.
+    months: Option<(NaiveDate, NaiveDate)>,
+    /// The days outside whole months, as runs `[first, end)` that each lie in one month.
+    days: Vec<(NaiveDate, NaiveDate)>,
     /// The caller's region prefix and sectors; `None` for the whole country.
     area: Option<(String, Vec<String>)>,
+}
+
+/// The first day of the month `day` lies in.
+fn month_start(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).expect("every month has a first day")
+}
+
+fn next_month(first: NaiveDate) -> NaiveDate {
+    first + Months::new(1)
 }
 
 impl Plan {
     /// The plan when the tallies can answer `selection` broken down by `group` exactly.
     pub fn for_selection(selection: &Selection, group: Option<GroupBy>) -> Option<Plan> {
-        let from = calendar::month_opened_by(selection.from)?;
-        let to = calendar::month_opened_by(selection.to)?;
+        let from = calendar::day_opened_by(selection.from)?;
+        let to = calendar::day_opened_by(selection.to)?;
+        if from >= to {
+            return None;
+        }
         let area = match &selection.scope {
             Scope::All => None,
             Scope::Area {
@@ -51,34 +73,95 @@ impl Plan {
             .as_ref()
             .is_none_or(|r| r.len() <= COUNTY_DIGITS);
         let kept = match group {
-            None | Some(GroupBy::Sector | GroupBy::Month) => true,
+            None | Some(GroupBy::Sector | GroupBy::Month | GroupBy::Inspector) => true,
             Some(GroupBy::Region) => next_region_level(selection.region_prefix()) <= COUNTY_DIGITS,
-            Some(GroupBy::Inspector) => true,
         };
-        (coarse_region && kept).then_some(Plan { from, to, area })
+        (coarse_region && kept).then(|| Plan::split(from, to, area))
     }
 
-    fn month_text((year, month): (i32, u32)) -> String {
-        format!("{year:04}-{month:02}")
+    /// Splits the days `[from, to)` into whole months and runs of days.
+    fn split(from: NaiveDate, to: NaiveDate, area: Option<(String, Vec<String>)>) -> Plan {
+        let whole_from = if from.day() == 1 {
+            from
+        } else {
+            next_month(month_start(from))
+        };
+        let whole_to = month_start(to);
+        let (months, outside) = if whole_from < whole_to {
+            (
+                Some((whole_from, whole_to)),
+                vec![(from, whole_from), (whole_to, to)],
+            )
+        } else {
+            (None, vec![(from, to)])
+        };
+        let mut days = Vec::new();
+        for (mut first, end) in outside {
+            while first < end {
+                let run_end = next_month(month_start(first)).min(end);
+                days.push((first, run_end));
+                first = run_end;
+            }
+        }
+        Plan { months, days, area }
     }
 
-    /// Each year the period touches, with the bits of its months inside the period (bit m-1
-    /// for month m, as `inspected_enterprises.months` holds them).
+    /// Each year the whole months touch, with the bits of its months inside the period (bit
+    /// m-1 for month m, as `inspected_enterprises.months` holds them).
     pub fn year_masks(&self) -> Vec<(i32, i32)> {
         let mut masks: Vec<(i32, i32)> = Vec::new();
-        let (mut year, mut month) = self.from;
-        while (year, month) < self.to {
+        let Some((mut month, to)) = self.months else {
+            return masks;
+        };
+        while month < to {
+            let bit = 1 << (month.month() - 1);
             match masks.last_mut() {
-                Some((y, mask)) if *y == year => *mask |= 1 << (month - 1),
-                _ => masks.push((year, 1 << (month - 1))),
+                Some((y, mask)) if *y == month.year() => *mask |= bit,
+                _ => masks.push((month.year(), bit)),
             }
-            (year, month) = if month == 12 {
-                (year + 1, 1)
-            } else {
-                (year, month + 1)
-            };
+            month = next_month(month);
         }
         masks
+    }
+
+    /// Each month the runs of days touch, with the bits of its days inside the period (bit
+    /// d-1 for day d, as `inspected_enterprise_days.days` holds them).
+    fn day_masks(&self) -> Vec<(String, i32)> {
+        self.days
+            .iter()
+            .map(|(first, end)| {
+                let days = (*end - *first).num_days();
+                let mask = ((1i64 << days) - 1) << first.day0();
+                let mask = i32::try_from(mask).expect("a run lies in one month");
+                (first.format("%Y-%m").to_string(), mask)
+            })
+            .collect()
+    }
+
+    /// The SQL that keeps the rows of the figures' table at `grain` inside the period, from
+    /// dates this code made.
+    fn tally_filter(&self, grain: Grain) -> Option<String> {
+        let filter = match grain {
+            Grain::Month => {
+                let (from, to) = self.months?;
+                format!(
+                    "month >= '{}' AND month < '{}'",
+                    from.format("%Y-%m"),
+                    to.format("%Y-%m")
+                )
+            }
+            Grain::Day => {
+                if self.days.is_empty() {
+                    return None;
+                }
+                self.days
+                    .iter()
+                    .map(|(first, end)| format!("(day >= '{first}' AND day < '{end}')"))
+                    .collect::<Vec<_>>()
+                    .join(" OR ")
+            }
+        };
+        Some(format!("({filter})"))
     }
 }
 
@@ -97,36 +180,47 @@ macro_rules! within {
     }};
 }
 
-/// Loads `columns` from `table`, grouped by the SQL `key` when there is one, through `narrow`
-/// (the area, the selection and the period) applied to the boxed query.
+/// Loads `columns` from `table`, grouped by the SQL `key` when there is one, inside the area,
+/// the selection and the SQL `period`.
 macro_rules! grouped {
-    ($conn:expr, $table:ident, $key:expr, $columns:expr, |$query:ident| $narrow:expr) => {
-        match $key {
-            Some(key) => {
-                let $query = $table::table
-                    .group_by(sql::<Text>(key))
-                    .select($columns)
-                    .into_boxed::<DbBackend>();
-                $narrow.load($conn)?
-            }
-            None => {
-                let $query = $table::table.select($columns).into_boxed::<DbBackend>();
-                $narrow.load($conn)?
-            }
+    ($conn:expr, $table:ident, $key:expr, $columns:expr, $plan:expr, $selection:expr,
+     $region:ident, $period:expr) => {{
+        macro_rules! narrowed {
+            ($query:expr) => {
+                within!(
+                    $query.into_boxed::<DbBackend>(),
+                    $plan,
+                    $selection,
+                    $table::$region,
+                    $table::sector_code
+                )
+                .filter(sql::<Bool>($period))
+                .load($conn)?
+            };
         }
-    };
+        match $key {
+            Some(key) => narrowed!($table::table.group_by(sql::<Text>(key)).select($columns)),
+            None => narrowed!($table::table.select($columns)),
+        }
+    }};
 }
 
-/// The group key over a tally table whose region column is `region`.
-fn key_sql(group: Option<GroupBy>, selection: &Selection, region: &str) -> Option<String> {
+/// The group key over a tally table whose region column is `region` and whose month is the
+/// SQL `month`.
+fn key_sql(
+    group: Option<GroupBy>,
+    selection: &Selection,
+    region: &str,
+    month: &str,
+) -> Option<String> {
     Some(match group? {
         GroupBy::Sector => "sector_code".to_owned(),
         GroupBy::Region => format!(
             "substr({region}, 1, {})",
             next_region_level(selection.region_prefix())
         ),
-        GroupBy::Month => "month".to_owned(),
-        // In the officer tables (`officer_tallies`, `officer_inspected_enterprises`).
+        GroupBy::Month => month.to_owned(),
+        // In the officer tables.
         GroupBy::Inspector => "officer_id".to_owned(),
     })
 }
@@ -139,43 +233,71 @@ pub fn counted(
     group: Option<GroupBy>,
     now: NaiveDateTime,
 ) -> Result<Counted, ApiError> {
-    let key = key_sql(group, selection, "county_code");
+    type Row = (String, i64, i64, i64, i64, i64, i64);
     let sum = |column: &str| sql::<BigInt>(&format!("CAST(COALESCE(SUM({column}), 0) AS BIGINT)"));
-    let columns = (
-        sql::<Text>(key.as_deref().unwrap_or("''")),
-        sum("inspections"),
-        sum("hazards_found"),
-        sum("major_hazards_found"),
-        sum("hazards_rectified"),
-        sum("major_hazards_rectified"),
-        sum("hazards_closed"),
-    );
-    // The same sums over `report_tallies`, or over `officer_tallies` by officer.
-    macro_rules! summed {
-        ($table:ident) => {
-            grouped!(conn, $table, &key, columns, |query| {
-                within!(
-                    query,
+    let by_officer = group == Some(GroupBy::Inspector);
+    // Whole months and the days at the edges add up, key by key.
+    let mut sums: BTreeMap<String, [i64; 6]> = BTreeMap::new();
+    for grain in Grain::ALL {
+        let Some(period) = plan.tally_filter(grain) else {
+            continue;
+        };
+        let month = match grain {
+            Grain::Month => "month",
+            Grain::Day => "substr(day, 1, 7)",
+        };
+        let key = key_sql(group, selection, "county_code", month);
+        let columns = (
+            sql::<Text>(key.as_deref().unwrap_or("''")),
+            sum("inspections"),
+            sum("hazards_found"),
+            sum("major_hazards_found"),
+            sum("hazards_rectified"),
+            sum("major_hazards_rectified"),
+            sum("hazards_closed"),
+        );
+        macro_rules! summed {
+            ($table:ident) => {
+                grouped!(
+                    conn,
+                    $table,
+                    &key,
+                    columns,
                     plan,
                     selection,
-                    $table::county_code,
-                    $table::sector_code
+                    county_code,
+                    &period
                 )
-                .filter($table::month.ge(Plan::month_text(plan.from)))
-                .filter($table::month.lt(Plan::month_text(plan.to)))
-            })
+            };
+        }
+        let rows: Vec<Row> = match (grain, by_officer) {
+            (Grain::Month, false) => summed!(report_tallies),
+            (Grain::Month, true) => summed!(officer_tallies),
+            (Grain::Day, false) => summed!(day_tallies),
+            (Grain::Day, true) => summed!(officer_day_tallies),
         };
+        for (key, a, b, c, d, e, f) in rows {
+            let total = sums.entry(key).or_default();
+            for (sum, part) in total.iter_mut().zip([a, b, c, d, e, f]) {
+                *sum += part;
+            }
+        }
     }
-    type Row = (String, i64, i64, i64, i64, i64, i64);
-    let rows: Vec<Row> = if group == Some(GroupBy::Inspector) {
-        summed!(officer_tallies)
-    } else {
-        summed!(report_tallies)
-    };
     let overdue = query::overdue_counts(conn, selection, group, now)?;
     let enterprises = enterprises_inspected(conn, plan, selection, group)?;
     let mut counted = Counted::default();
-    for (key, inspections, found, major_found, rectified, major_rectified, closed) in rows {
+    for (
+        key,
+        [
+            inspections,
+            found,
+            major_found,
+            rectified,
+            major_rectified,
+            closed,
+        ],
+    ) in sums
+    {
         if found > 0 {
             let counts = HazardCounts {
                 found,
@@ -198,47 +320,68 @@ pub fn counted(
     Ok(counted)
 }
 
-/// Distinct enterprises inspected per group key ("" without grouping).
+/// Distinct enterprises inspected per group key ("" without grouping). Whole months are read
+/// from the yearly month bits; a period with days at its edges from the monthly day bits, so
+/// that each enterprise is still counted once.
 pub fn enterprises_inspected(
     conn: &mut DbConnection,
     plan: &Plan,
     selection: &Selection,
     group: Option<GroupBy>,
-) -> Result<std::collections::BTreeMap<String, i64>, ApiError> {
-    if group == Some(GroupBy::Month) {
-        return enterprises_by_month(conn, plan, selection);
-    }
-    // The years and months asked, from integers this code made.
-    let inside = plan
-        .year_masks()
-        .iter()
-        .map(|(year, mask)| format!("(year = {year} AND (months & {mask}) <> 0)"))
-        .collect::<Vec<_>>()
-        .join(" OR ");
-    let key = key_sql(group, selection, "region_code");
+) -> Result<BTreeMap<String, i64>, ApiError> {
+    let by_officer = group == Some(GroupBy::Inspector);
+    let key = key_sql(group, selection, "region_code", "month");
     let columns = (
         sql::<Text>(key.as_deref().unwrap_or("''")),
         sql::<BigInt>("COUNT(DISTINCT enterprise_id)"),
     );
-    // Over `inspected_enterprises`, or over `officer_inspected_enterprises` by officer.
     macro_rules! distinct {
-        ($table:ident) => {
-            grouped!(conn, $table, &key, columns, |query| {
-                within!(
-                    query,
-                    plan,
-                    selection,
-                    $table::region_code,
-                    $table::sector_code
-                )
-                .filter(sql::<Bool>(&format!("({inside})")))
-            })
+        ($table:ident, $period:expr) => {
+            grouped!(
+                conn,
+                $table,
+                &key,
+                columns,
+                plan,
+                selection,
+                region_code,
+                $period
+            )
         };
     }
-    let rows: Vec<(String, i64)> = if group == Some(GroupBy::Inspector) {
-        distinct!(officer_inspected_enterprises)
+    // Periods and masks from dates and integers this code made.
+    let rows: Vec<(String, i64)> = if plan.days.is_empty() {
+        if group == Some(GroupBy::Month) {
+            return enterprises_by_month(conn, plan, selection);
+        }
+        let period = plan
+            .year_masks()
+            .iter()
+            .map(|(year, mask)| format!("(year = {year} AND (months & {mask}) <> 0)"))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let period = format!("({period})");
+        if by_officer {
+            distinct!(officer_inspected_enterprises, &period)
+        } else {
+            distinct!(inspected_enterprises, &period)
+        }
     } else {
-        distinct!(inspected_enterprises)
+        let mut spans: Vec<String> = plan
+            .day_masks()
+            .iter()
+            .map(|(month, mask)| format!("(month = '{month}' AND (days & {mask}) <> 0)"))
+            .collect();
+        if let Some((from, to)) = plan.months {
+            let (from, to) = (from.format("%Y-%m"), to.format("%Y-%m"));
+            spans.push(format!("(month >= '{from}' AND month < '{to}')"));
+        }
+        let period = format!("({})", spans.join(" OR "));
+        if by_officer {
+            distinct!(officer_inspected_enterprise_days, &period)
+        } else {
+            distinct!(inspected_enterprise_days, &period)
+        }
     };
     Ok(rows.into_iter().collect())
 }
@@ -248,14 +391,14 @@ fn enterprises_by_month(
     conn: &mut DbConnection,
     plan: &Plan,
     selection: &Selection,
-) -> Result<std::collections::BTreeMap<String, i64>, ApiError> {
+) -> Result<BTreeMap<String, i64>, ApiError> {
     let in_month = |bit: u32| {
         sql::<BigInt>(&format!(
             "COUNT(DISTINCT CASE WHEN (months & {}) <> 0 THEN enterprise_id END)",
             1 << bit
         ))
     };
-    let mut counts = std::collections::BTreeMap::new();
+    let mut counts = BTreeMap::new();
     for (year, mask) in plan.year_masks() {
         let columns = (
             in_month(0),
@@ -287,7 +430,7 @@ fn enterprises_by_month(
         ];
         for (bit, count) in by_month.into_iter().enumerate() {
             if mask & (1 << bit) != 0 && count > 0 {
-                counts.insert(Plan::month_text((year, bit as u32 + 1)), count);
+                counts.insert(format!("{year:04}-{:02}", bit + 1), count);
             }
         }
     }
@@ -339,15 +482,85 @@ mod tests {
             None,
             "a county broken down into townships"
         );
-        let odd = selection("2025-01-15", "2026-01-01", None, Scope::All);
-        assert_eq!(Plan::for_selection(&odd, None), None);
         let utc = selection("2025-01-01T00:00:00Z", "2026-01-01", None, Scope::All);
-        assert_eq!(Plan::for_selection(&utc, None), None);
+        assert_eq!(Plan::for_selection(&utc, None), None, "08:00 in Beijing");
+        let nothing = selection("2025-03-15", "2025-03-15", None, Scope::All);
+        assert_eq!(Plan::for_selection(&nothing, None), None);
         let manager = selection(year.0, year.1, None, Scope::Enterprise("e".into()));
         assert_eq!(Plan::for_selection(&manager, None), None);
         assert_eq!(
             Plan::for_selection(&selection(year.0, year.1, None, Scope::Nothing), None),
             None
+        );
+    }
+
+    fn date(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    fn plan(from: &str, to: &str) -> Plan {
+        Plan::for_selection(&selection(from, to, None, Scope::All), None).unwrap()
+    }
+
+    #[test]
+    fn whole_months_come_from_months_and_the_edges_from_days() {
+        let half_year = plan("2025-03-15", "2025-09-15");
+        assert_eq!(
+            half_year.months,
+            Some((date("2025-04-01"), date("2025-09-01")))
+        );
+        assert_eq!(
+            half_year.days,
+            [
+                (date("2025-03-15"), date("2025-04-01")),
+                (date("2025-09-01"), date("2025-09-15"))
+            ]
+        );
+        assert_eq!(half_year.year_masks(), [(2025, 0b0000_1111_1000)]);
+        assert_eq!(
+            half_year.day_masks(),
+            [
+                ("2025-03".to_owned(), 0x7FFF_C000),
+                ("2025-09".to_owned(), 0b11_1111_1111_1111)
+            ]
+        );
+        let whole = plan("2025-04-01", "2025-06-01");
+        assert!(whole.days.is_empty());
+        assert_eq!(whole.tally_filter(Grain::Day), None);
+        assert_eq!(
+            whole.tally_filter(Grain::Month).unwrap(),
+            "(month >= '2025-04' AND month < '2025-06')"
+        );
+    }
+
+    #[test]
+    fn short_periods_are_days_split_at_month_ends() {
+        let across = plan("2024-02-20", "2024-03-10");
+        assert_eq!(across.months, None);
+        assert_eq!(
+            across.days,
+            [
+                (date("2024-02-20"), date("2024-03-01")),
+                (date("2024-03-01"), date("2024-03-10"))
+            ]
+        );
+        // 20-29 February in a leap year: ten days from bit 19.
+        assert_eq!(
+            across.day_masks()[0],
+            ("2024-02".to_owned(), 0b11_1111_1111 << 19)
+        );
+        assert_eq!(across.day_masks()[1], ("2024-03".to_owned(), 0b1_1111_1111));
+        let one_day = plan("2024-12-31", "2025-01-01");
+        assert_eq!(one_day.day_masks(), [("2024-12".to_owned(), 1 << 30)]);
+        assert_eq!(
+            one_day.tally_filter(Grain::Day).unwrap(),
+            "((day >= '2024-12-31' AND day < '2025-01-01'))"
+        );
+        let to_month_end = plan("2025-01-02", "2025-02-01");
+        assert_eq!(to_month_end.months, None);
+        assert_eq!(
+            to_month_end.day_masks(),
+            [("2025-01".to_owned(), 0x7FFF_FFFE)]
         );
     }
 

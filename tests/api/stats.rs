@@ -283,6 +283,38 @@ backend_test!(async fn periods_bound_the_figures_and_bad_ones_are_refused(app) {
     app.get_as(&inspector.access, "/api/v1/stats?group_by=county").await.problem(400, "invalid_query");
 });
 
+/// Moves each hazard's report and each inspection's submission back by 0 to 44 days, so the
+/// records fall on many days across month ends (the tallies are then recounted).
+fn spread_over_days(app: &TestApp) {
+    use safeloop::db::schema::{hazards, inspections};
+    let mut conn = app.db();
+    let reported: Vec<(String, chrono::NaiveDateTime)> = hazards::table
+        .select((hazards::id, hazards::created_at))
+        .order(hazards::id)
+        .load(&mut conn)
+        .unwrap();
+    for (n, (id, at)) in reported.into_iter().enumerate() {
+        let earlier = at - Duration::days((n as i64 * 7) % 45);
+        diesel::update(hazards::table.find(id))
+            .set(hazards::created_at.eq(earlier))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    let submitted: Vec<(String, Option<chrono::NaiveDateTime>)> = inspections::table
+        .select((inspections::id, inspections::submitted_at))
+        .order(inspections::id)
+        .load(&mut conn)
+        .unwrap();
+    for (n, (id, at)) in submitted.into_iter().enumerate() {
+        let Some(at) = at else { continue };
+        let earlier = at - Duration::days((n as i64 * 11) % 45);
+        diesel::update(inspections::table.find(id))
+            .set(inspections::submitted_at.eq(earlier))
+            .execute(&mut conn)
+            .unwrap();
+    }
+}
+
 /// The answer without the moment it was computed and the bounds as given.
 fn figures_of(mut answer: Value) -> Value {
     for volatile in ["generated_at", "from", "to"] {
@@ -345,4 +377,50 @@ backend_test!(async fn the_tallies_answer_as_the_rows_do(app) {
     safeloop::stats::tally::rebuild(&mut conn).unwrap();
     assert_eq!(safeloop::stats::tally::differences(&mut conn).unwrap(), 0);
     assert_eq!(figures_of(stats(&app, &admin, &format!("?{months}")).await), before);
+    spread_over_days(&app);
+    safeloop::stats::tally::rebuild(&mut conn).unwrap();
+    assert_eq!(safeloop::stats::tally::differences(&mut conn).unwrap(), 0);
+    // Any run of whole days: whole months from the monthly tallies, the edges from the daily
+    // ones, against the same run a second earlier, counted from the rows.
+    let today = (Utc::now() + Duration::hours(8)).date_naive();
+    let first = |day: chrono::NaiveDate| day - Duration::days(i64::from(chrono::Datelike::day0(&day)));
+    let periods = [
+        (today - Duration::days(40), today + Duration::days(1)),
+        (first(first(today) - Duration::days(1)) + Duration::days(9), today),
+        (first(today - Duration::days(45)) + Duration::days(3), first(today) + Duration::days(1)),
+        (today - Duration::days(12), today - Duration::days(2)),
+        (today - Duration::days(3), today - Duration::days(2)),
+    ];
+    let mut seen = 0;
+    for (from, to) in periods {
+        let days = format!("from={from}&to={to}");
+        let odd = format!("from={}T15:59:59Z&to={to}", from - Duration::days(1));
+        for (who, rest) in [
+            (&admin, ""),
+            (&admin, "&group_by=sector"),
+            (&admin, "&group_by=month"),
+            (&supervisor, "&group_by=region"),
+            (&admin, "&region=360704&group_by=month"),
+            (&admin, "&group_by=inspector"),
+            (&supervisor, "&sector=fireworks&group_by=inspector"),
+        ] {
+            let tallied = figures_of(stats(&app, who, &format!("?{days}{rest}")).await);
+            let counted = figures_of(stats(&app, who, &format!("?{odd}{rest}")).await);
+            assert_eq!(tallied, counted, "{days}{rest}");
+            seen += tallied["enterprises_inspected"].as_i64().unwrap();
+        }
+    }
+    assert!(seen > 0, "the periods hold inspections");
+    // Days at a period's edge are read from the daily tallies: one put wrong shows.
+    {
+        use safeloop::db::schema::day_tallies;
+        diesel::update(day_tallies::table)
+            .set(day_tallies::hazards_found.eq(day_tallies::hazards_found + 1000))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    let (from, to) = periods[0];
+    let wrong = stats(&app, &admin, &format!("?from={from}&to={to}")).await;
+    assert!(wrong["hazards_found"].as_i64().unwrap() >= 1000, "{wrong}");
+    safeloop::stats::tally::rebuild(&mut conn).unwrap();
 });

@@ -1,0 +1,178 @@
+//! The tallies recounted from the rows: `rebuild` replaces them with a recount (after a bulk
+//! import, or if they were ever found out of step), `differences` says how many tally rows a
+//! recount would change. Both cover every table at every grain.
+
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+
+use super::{COUNTED, Grain};
+use crate::db::{Backend, DbConnection};
+use crate::stats::figures::condition::{CLOSED, FOUND, MAJOR, RECTIFIED};
+
+/// The inspections that count: submitted, and not self-inspections (in a table called `i`).
+const SUBMITTED: &str = "i.status = 'submitted' AND i.kind <> 'self'";
+
+/// What one hazard row counts for, as the counted columns in `COUNTED`'s order (a hazard is
+/// no inspection).
+fn hazard_columns() -> Vec<String> {
+    let when = |condition: &str| format!("CASE WHEN {condition} THEN 1 ELSE 0 END");
+    let counts = [
+        "0".to_owned(),
+        when(FOUND),
+        when(&format!("{FOUND} AND {MAJOR}")),
+        when(RECTIFIED),
+        when(&format!("{RECTIFIED} AND {MAJOR}")),
+        when(CLOSED),
+    ];
+    counts
+        .iter()
+        .zip(COUNTED)
+        .map(|(expression, name)| format!("{expression} AS {name}"))
+        .collect()
+}
+
+/// The key columns of a figures table, in the order the recount selects them.
+fn tally_key(grain: Grain, per_officer: bool) -> String {
+    let officer = if per_officer { ", officer_id" } else { "" };
+    format!("{}, county_code, sector_code{officer}", grain.column())
+}
+
+/// A figures table recounted from the rows: its key and the counted columns, one row per key
+/// with anything to count. Per officer, hazards count under their reporter and inspections
+/// under every officer present.
+fn recounted_tally(backend: Backend, grain: Grain, per_officer: bool) -> String {
+    let sums: Vec<String> = COUNTED.iter().map(|c| format!("SUM({c}) AS {c}")).collect();
+    let nonzero: Vec<String> = COUNTED.iter().map(|c| format!("SUM({c}) <> 0")).collect();
+    let (hazard_officer, inspection_officer, officers) = if per_officer {
+        (
+            ", reported_by AS officer_id",
+            ", o.user_id",
+            "JOIN inspection_officers o ON o.inspection_id = i.id",
+        )
+    } else {
+        ("", "", "")
+    };
+    let time = grain.column();
+    let key = tally_key(grain, per_officer);
+    format!(
+        "SELECT {key}, {sums} FROM ( \
+           SELECT {hazard_time} AS {time}, substr(region_code, 1, 6) AS county_code, \
+                  sector_code{hazard_officer}, {counts} FROM hazards \
+           UNION ALL \
+           SELECT {inspection_time}, substr(i.region_code, 1, 6), i.sector_code\
+                  {inspection_officer}, 1, 0, 0, 0, 0, 0 \
+           FROM inspections i {officers} WHERE {SUBMITTED} \
+         ) AS counted GROUP BY {key} HAVING {nonzero}",
+        counts = hazard_columns().join(", "),
+        sums = sums.join(", "),
+        hazard_time = grain.key_sql(backend, "created_at"),
+        inspection_time = grain.key_sql(backend, "i.submitted_at"),
+        nonzero = nonzero.join(" OR "),
+    )
+}
+
+/// The stored rows of a figures table with anything to count, in the recount's columns.
+fn stored_tally(grain: Grain, per_officer: bool) -> String {
+    let nonzero: Vec<String> = COUNTED.iter().map(|c| format!("{c} <> 0")).collect();
+    format!(
+        "SELECT {}, {} FROM {} WHERE {}",
+        tally_key(grain, per_officer),
+        COUNTED.join(", "),
+        grain.tally_table(per_officer),
+        nonzero.join(" OR ")
+    )
+}
+
+/// The columns of an inspected-enterprise table, in the order the recount selects them.
+fn inspected_columns(grain: Grain, per_officer: bool) -> String {
+    let (span, bits) = grain.inspected_columns();
+    let officer = if per_officer { "officer_id, " } else { "" };
+    format!("{span}, {officer}enterprise_id, region_code, sector_code, {bits}")
+}
+
+/// An inspected-enterprise table recounted from the rows.
+fn recounted_inspected(backend: Backend, grain: Grain, per_officer: bool) -> String {
+    let (span, bit) = grain.inspected_sql(backend, "i.submitted_at");
+    let (officer, officers) = if per_officer {
+        (
+            "o.user_id, ",
+            "JOIN inspection_officers o ON o.inspection_id = i.id",
+        )
+    } else {
+        ("", "")
+    };
+    // Bits add up to a bitwise OR when each is summed once.
+    format!(
+        "SELECT {span}, {officer}i.enterprise_id, i.region_code, i.sector_code, \
+                CAST(SUM(DISTINCT 1 << ({bit} - 1)) AS INTEGER) \
+         FROM inspections i {officers} WHERE {SUBMITTED} \
+         GROUP BY {span}, {officer}i.enterprise_id, i.region_code, i.sector_code"
+    )
+}
+
+fn stored_inspected(grain: Grain, per_officer: bool) -> String {
+    format!(
+        "SELECT {} FROM {}",
+        inspected_columns(grain, per_officer),
+        grain.inspected_table(per_officer)
+    )
+}
+
+/// Every tally table with the statements that read it back and recount it:
+/// `(table, its columns, stored, recounted)`.
+fn tables(backend: Backend) -> Vec<(&'static str, String, String, String)> {
+    let mut tables = Vec::new();
+    for grain in Grain::ALL {
+        for per_officer in [false, true] {
+            tables.push((
+                grain.tally_table(per_officer),
+                format!("{}, {}", tally_key(grain, per_officer), COUNTED.join(", ")),
+                stored_tally(grain, per_officer),
+                recounted_tally(backend, grain, per_officer),
+            ));
+            tables.push((
+                grain.inspected_table(per_officer),
+                inspected_columns(grain, per_officer),
+                stored_inspected(grain, per_officer),
+                recounted_inspected(backend, grain, per_officer),
+            ));
+        }
+    }
+    tables
+}
+
+/// Recounts every tally from the rows, in one transaction: for after a bulk import, or if
+/// `differences` ever finds them out of step.
+pub fn rebuild(conn: &mut DbConnection) -> QueryResult<()> {
+    let backend = conn.backend();
+    conn.transaction(|conn| {
+        for (table, columns, _, recounted) in tables(backend) {
+            diesel::sql_query(format!("DELETE FROM {table}")).execute(conn)?;
+            diesel::sql_query(format!("INSERT INTO {table} ({columns}) {recounted}"))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// How many tally rows differ from a recount of the rows (missing, extra or wrong): 0 when the
+/// tallies are in step.
+pub fn differences(conn: &mut DbConnection) -> QueryResult<i64> {
+    let mut total = 0;
+    for (_, _, stored, recounted) in tables(conn.backend()) {
+        for (left, right) in [(&stored, &recounted), (&recounted, &stored)] {
+            let count = format!(
+                "SELECT COUNT(*) AS n FROM (SELECT * FROM ({left}) AS l \
+                 EXCEPT SELECT * FROM ({right}) AS r) AS d"
+            );
+            total += diesel::sql_query(count).get_result::<Count>(conn)?.n;
+        }
+    }
+    Ok(total)
+}
