@@ -85,7 +85,7 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             password_hashing: Arc::new(Semaphore::new(cores)),
-            api_document: openapi::Served::build(),
+            api_document: openapi::Served::default(),
         })
     }
 
@@ -126,11 +126,9 @@ pub fn app(
     let json_limit = state.config.json_limit_bytes;
     let cors = ops::cross_origin::policy(&state.config.cors_origins);
     let cross_origin = Condition::new(cors.is_some(), cors.unwrap_or_default());
-    let route_index = web::Data::from(state.api_document.routes.clone());
     let console_policy = console::content_policy(state.config.map_tiles.as_deref());
     App::new()
         .app_data(web::Data::new(state))
-        .app_data(route_index)
         .app_data(web::PayloadConfig::new(json_limit))
         .app_data(
             web::JsonConfig::default()

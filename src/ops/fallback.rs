@@ -1,7 +1,6 @@
 //! What answers when no route matches: 405 with `Allow` when the path exists under another
 //! method, else 404. actix's route macros would answer 404 for both.
 
-use actix_web::dev::ResourceDef;
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use utoipa::openapi::OpenApi;
@@ -9,7 +8,35 @@ use utoipa::openapi::OpenApi;
 use crate::error::ApiError;
 
 /// Every documented path with the methods it accepts, built from the OpenAPI document.
-pub struct RouteIndex(Vec<(ResourceDef, Vec<Method>)>);
+pub struct RouteIndex(Vec<(PathPattern, Vec<Method>)>);
+
+/// A documented path such as `/api/v1/hazards/{id}/events`, matched segment by segment: a
+/// `{name}` segment matches any one non-empty segment, as actix's routes do. (A compiled regex
+/// per path, as `ResourceDef` makes, held 1.5 MiB for a page that answers 404s.)
+struct PathPattern(Vec<Option<String>>);
+
+impl PathPattern {
+    fn new(path: &str) -> PathPattern {
+        let segments = path.split('/').map(|segment| {
+            let variable = segment.starts_with('{') && segment.ends_with('}');
+            (!variable).then(|| segment.to_owned())
+        });
+        PathPattern(segments.collect())
+    }
+
+    fn is_match(&self, path: &str) -> bool {
+        let mut segments = path.split('/');
+        let matched = self
+            .0
+            .iter()
+            .all(|expected| match (expected, segments.next()) {
+                (Some(literal), Some(segment)) => literal == segment,
+                (None, Some(segment)) => !segment.is_empty(),
+                (_, None) => false,
+            });
+        matched && segments.next().is_none()
+    }
+}
 
 impl RouteIndex {
     pub fn from_document(document: &OpenApi) -> Self {
@@ -29,7 +56,7 @@ impl RouteIndex {
                     .into_iter()
                     .filter(|(_, present)| *present)
                     .map(|(m, _)| m);
-                (ResourceDef::new(path.as_str()), methods.collect())
+                (PathPattern::new(path), methods.collect())
             })
             .collect();
         RouteIndex(routes)
@@ -49,8 +76,9 @@ impl RouteIndex {
 
 pub async fn unmatched(
     req: HttpRequest,
-    index: web::Data<RouteIndex>,
+    state: web::Data<crate::AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let index = &state.api_document.get().routes;
     Err(match index.methods_at(req.path()) {
         Some(allowed) => ApiError::MethodNotAllowed {
             method: req.method().to_string(),
@@ -58,4 +86,28 @@ pub async fn unmatched(
         },
         None => ApiError::NoRoute(req.path().to_owned()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PathPattern;
+
+    #[test]
+    fn variables_match_one_segment() {
+        let events = PathPattern::new("/api/v1/hazards/{id}/events");
+        assert!(events.is_match("/api/v1/hazards/0b7e/events"));
+        for other in [
+            "/api/v1/hazards//events",
+            "/api/v1/hazards/0b7e/events/verify",
+            "/api/v1/hazards/0b7e",
+            "/api/v1/hazards/a/b/events",
+            "/api/v1/hazards/0b7e/events/",
+        ] {
+            assert!(!events.is_match(other), "{other}");
+        }
+        let list = PathPattern::new("/api/v1/hazards");
+        assert!(list.is_match("/api/v1/hazards"));
+        assert!(!list.is_match("/api/v1/hazards/"));
+        assert!(!list.is_match("/api/v1"));
+    }
 }
