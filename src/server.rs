@@ -32,6 +32,7 @@ pub fn prepare_database(config: &Config) -> Result<DbPool, String> {
             "the regions of China loaded (provinces to townships; add villages or local ones with `safeloop admin import-regions`)"
         );
     }
+    conn.release_cache().map_err(|e| e.to_string())?;
     Ok(pool)
 }
 

@@ -55,6 +55,17 @@ impl DbConnection {
             DbConnection::Pg(_) => Backend::Postgres,
         }
     }
+
+    /// Lets go of the pages an embedded database cached for this connection (after the
+    /// start-up's migrations and region list: 2 MiB a connection otherwise kept while idle).
+    /// PostgreSQL keeps its cache in the server, so there is nothing to let go of.
+    pub fn release_cache(&mut self) -> diesel::QueryResult<()> {
+        use diesel::RunQueryDsl;
+        if let DbConnection::Sqlite(_) = self {
+            diesel::sql_query("PRAGMA shrink_memory").execute(self)?;
+        }
+        Ok(())
+    }
 }
 
 /// Where a `DATABASE_URL` points, decided from its scheme alone.
