@@ -56,7 +56,8 @@ const PERIOD_SQL: (&str, &str) = ("2024-12-31 16:00:00", "2025-12-31 16:00:00");
 const PERIOD_MONTHS: (&str, &str) = ("2025-01", "2026-01");
 const PERIOD_YEAR: i32 = 2025;
 
-/// The year's figures counted from the rows, as before the tallies: for scale.
+/// The year's figures counted from the rows, as before the tallies (and as a township's still
+/// are), the enforcement documents beside them.
 fn rows_sql(key: &str, scope: &str) -> Vec<String> {
     rows_sql_between(key, scope, PERIOD_SQL)
 }
@@ -120,6 +121,16 @@ fn rows_sql_between(key: &str, scope: &str, (from, to): (&str, &str)) -> Vec<Str
             "SELECT COUNT(*), COUNT(DISTINCT enterprise_id) FROM inspections \
              WHERE status = 'submitted' AND kind <> 'self' AND submitted_at >= '{from}' \
              AND submitted_at < '{to}' {scope}"
+        ),
+        format!(
+            "SELECT {key} AS k, kind, COUNT(*), COUNT(DISTINCT enterprise_id), SUM(fine_fen) \
+             FROM enforcement_actions WHERE issued_at >= '{from}' AND issued_at < '{to}' {scope} \
+             GROUP BY {key}, kind"
+        ),
+        format!(
+            "SELECT kind, COUNT(*), COUNT(DISTINCT enterprise_id), SUM(fine_fen) \
+             FROM enforcement_actions WHERE issued_at >= '{from}' AND issued_at < '{to}' {scope} \
+             GROUP BY kind"
         ),
     ]
 }
