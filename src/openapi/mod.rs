@@ -11,6 +11,7 @@ use utoipa_actix_web::AppExt;
 mod contract;
 
 use crate::AppState;
+use crate::error::ApiError;
 use crate::ops::fallback::RouteIndex;
 use crate::routes;
 
@@ -128,23 +129,38 @@ pub struct Published {
 }
 
 impl Served {
-    pub fn get(&self) -> &Published {
-        self.0.get_or_init(|| {
-            let document = document();
-            let json = serde_json::to_vec(&document).expect("the document serialises");
-            Published {
-                json: web::Bytes::from(json),
-                routes: RouteIndex::from_document(&document),
-            }
+    /// The published document; the first caller builds it on the blocking pool (tens of
+    /// milliseconds), not on the worker that serves other requests meanwhile.
+    pub async fn get(&self) -> Result<&Published, ApiError> {
+        if let Some(published) = self.0.get() {
+            return Ok(published);
+        }
+        let cell = self.0.clone();
+        web::block(move || {
+            cell.get_or_init(Published::build);
         })
+        .await
+        .map_err(ApiError::internal)?;
+        Ok(self.0.get().expect("built just now"))
+    }
+}
+
+impl Published {
+    fn build() -> Published {
+        let document = document();
+        let json = serde_json::to_vec(&document).expect("the document serialises");
+        Published {
+            json: web::Bytes::from(json),
+            routes: RouteIndex::from_document(&document),
+        }
     }
 }
 
 /// `GET /api/v1/openapi.json`.
-pub async fn serve(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok()
+pub async fn serve(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok()
         .content_type(ContentType::json())
-        .body(state.api_document.get().json.clone())
+        .body(state.api_document.get().await?.json.clone()))
 }
 
 /// The document as committed: pretty JSON with a trailing newline.

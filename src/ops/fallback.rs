@@ -78,7 +78,7 @@ pub async fn unmatched(
     req: HttpRequest,
     state: web::Data<crate::AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let index = &state.api_document.get().routes;
+    let index = &state.api_document.get().await?.routes;
     Err(match index.methods_at(req.path()) {
         Some(allowed) => ApiError::MethodNotAllowed {
             method: req.method().to_string(),

@@ -55,7 +55,10 @@ impl Plan {
     pub fn for_selection(selection: &Selection, group: Option<GroupBy>) -> Option<Plan> {
         let from = calendar::day_opened_by(selection.from)?;
         let to = calendar::day_opened_by(selection.to)?;
-        if from >= to {
+        // The tallies' keys are `YYYY-MM-DD` text: chrono writes years past 9999 with a sign,
+        // which would sort before every key (a bound of 9999-12-31T16:00:00Z is year 10000 in
+        // Beijing).
+        if from >= to || to.year() > 9999 {
             return None;
         }
         let area = match &selection.scope {
@@ -486,6 +489,12 @@ mod tests {
         assert_eq!(Plan::for_selection(&utc, None), None, "08:00 in Beijing");
         let nothing = selection("2025-03-15", "2025-03-15", None, Scope::All);
         assert_eq!(Plan::for_selection(&nothing, None), None);
+        let far = selection("9999-01-01", "9999-12-31T16:00:00Z", None, Scope::All);
+        assert_eq!(
+            Plan::for_selection(&far, None),
+            None,
+            "year 10000 in Beijing"
+        );
         let manager = selection(year.0, year.1, None, Scope::Enterprise("e".into()));
         assert_eq!(Plan::for_selection(&manager, None), None);
         assert_eq!(

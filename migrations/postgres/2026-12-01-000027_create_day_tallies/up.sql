@@ -1,6 +1,6 @@
 -- The report tallies again by day (China Standard Time), beside the monthly ones, so a period
 -- that starts or ends inside a month takes its whole months from the monthly tallies and only
--- the days at its edges from these (src/stats/tally.rs keeps both in step with every write).
+-- the days at its edges from these (src/stats/tally/ keeps both in step with every write).
 CREATE TABLE day_tallies (
     day                     TEXT COLLATE "C" NOT NULL,
     county_code             TEXT COLLATE "C" NOT NULL,
