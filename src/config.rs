@@ -93,6 +93,9 @@ pub struct Config {
     pub photo_max_bytes: usize,
     /// Largest photo accepted, in pixels (width × height), checked before decoding.
     pub photo_max_pixels: u64,
+    /// How much memory uploads being received or waiting for inspection may hold at once, in
+    /// bytes; past it they wait in temporary files.
+    pub upload_memory_bytes: usize,
     /// How far past a hazard's current deadline an extension may move it, in days.
     pub extension_max_days: i64,
     /// How long before now an inspection may have started, in days (phones that were offline
@@ -220,6 +223,7 @@ impl Config {
             s3: s3_settings(&lookup)?,
             photo_max_bytes: parse(&lookup, "SAFELOOP_PHOTO_MAX_BYTES", "20971520")?,
             photo_max_pixels: parse(&lookup, "SAFELOOP_PHOTO_MAX_PIXELS", "50000000")?,
+            upload_memory_bytes: parse(&lookup, "SAFELOOP_UPLOAD_MEMORY_BYTES", "67108864")?,
             extension_max_days: positive(&lookup, "SAFELOOP_EXTENSION_MAX_DAYS", "180")?,
             inspection_max_age_days: positive(&lookup, "SAFELOOP_INSPECTION_MAX_AGE_DAYS", "365")?,
             db_checkout_timeout: Duration::from_millis(positive(

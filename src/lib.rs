@@ -49,6 +49,7 @@ use crate::auth::token::TokenKeys;
 use crate::config::{Config, ConfigError};
 use crate::db::DbPool;
 use crate::error::ApiError;
+use crate::evidence::spool::UploadMemory;
 use crate::evidence::store::Store;
 use crate::ops::metrics::Metrics;
 
@@ -68,6 +69,8 @@ pub struct AppState {
     image_work: Arc<Semaphore>,
     /// How many decodes `image_work` lets run at once.
     image_slots: usize,
+    /// The memory uploads may hold while they arrive and wait for `image_work`.
+    pub upload_memory: UploadMemory,
     /// The OpenAPI document, built and serialised once for every worker.
     pub api_document: openapi::Served,
 }
@@ -82,6 +85,7 @@ impl AppState {
             store: Store::from_config(&config).map_err(ConfigError)?,
             image_work: Arc::new(Semaphore::new(cores)),
             image_slots: cores,
+            upload_memory: UploadMemory::new(config.upload_memory_bytes),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             password_hashing: Arc::new(Semaphore::new(cores)),

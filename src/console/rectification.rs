@@ -12,8 +12,8 @@ use crate::auth::scope::Scope;
 use crate::conditional::IfMatch;
 use crate::db;
 use crate::error::ApiError;
-use crate::evidence::api::{Spooled, spool};
 use crate::evidence::ingest::{self, Declared};
+use crate::evidence::spool::{Spooled, multipart_chunks, spool};
 use crate::hazard::model;
 use crate::hazard::transitions::{self, TransitionRequest};
 use crate::hazard::workflow::Action;
@@ -40,10 +40,11 @@ fn malformed(e: impl std::fmt::Display) -> ApiError {
 /// spooled before it has been checked. Photos are spooled to temporary files, not looked at.
 async fn read(
     mut body: Multipart,
-    max_bytes: usize,
+    state: &AppState,
     req: &HttpRequest,
     visitor: &Visitor,
 ) -> Result<Proof, PageError> {
+    let max_bytes = state.config.photo_max_bytes;
     let mut proof = Proof::default();
     let mut checked = false;
     while let Some(field) = body.next().await {
@@ -54,8 +55,14 @@ async fn read(
                 return Err(PageError::ForgedForm);
             }
             // A file input left empty still sends a part with no bytes.
-            let photo = spool(&mut field, max_bytes).await?;
-            if photo.len > 0 {
+            let photo = spool(
+                multipart_chunks(&mut field),
+                max_bytes,
+                None,
+                &state.upload_memory,
+            )
+            .await?;
+            if !photo.is_empty() {
                 if proof.photos.len() == MAX_PHOTOS {
                     return Err(ApiError::validation("photo", "at most 20 photos").into());
                 }
@@ -115,7 +122,7 @@ pub async fn submit(
             transitions::may_take(conn, &caller, &hazard, Action::SubmitRectification).map(drop)
         })
         .await?;
-        let proof = read(body, state.config.photo_max_bytes, &req, &visitor).await?;
+        let proof = read(body, &state, &req, &visitor).await?;
         let Some(version) = proof.version else {
             return Err(
                 ApiError::validation("version", "must be the version the page showed").into(),
@@ -130,16 +137,12 @@ pub async fn submit(
         }
         let mut photo_ids = Vec::with_capacity(proof.photos.len());
         for photo in proof.photos {
-            let upload = ingest::Upload::Spooled {
-                file: photo.file,
-                len: photo.len,
-            };
             let row = ingest::ingest(
                 &state,
                 visitor.caller.id,
                 "rectification",
                 Declared::default(),
-                upload,
+                photo,
             )
             .await?;
             photo_ids.push(row.id.parse().map_err(PageError::internal)?);

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use super::ingest::{self, Declared};
 use super::model::{self, PhotoRow};
+use super::spool::{Spooled, UploadMemory, multipart_chunks, spool};
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::db;
@@ -109,57 +110,13 @@ pub struct PhotoUpload {
 
 const MAX_TEXT_FIELD: usize = 1024;
 
-/// The photo part of a form, spooled to an anonymous temporary file as it arrives, so a burst
-/// of uploads waits for its turn at inspection on disk rather than in memory.
-pub(crate) struct Spooled {
-    pub file: tokio::fs::File,
-    pub len: usize,
-}
-
-/// How much of an upload is gathered in memory before it is written to its temporary file.
-const SPOOL_BLOCK: usize = 256 * 1024;
-
-pub(crate) async fn spool(
-    field: &mut actix_multipart::Field,
-    max_bytes: usize,
-) -> Result<Spooled, ApiError> {
-    use tokio::io::AsyncWriteExt;
-    let io = |e: std::io::Error| ApiError::internal(format!("spooling an upload: {e}"));
-    let file = actix_web::web::block(tempfile::tempfile)
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(io)?;
-    let mut file = tokio::fs::File::from_std(file);
-    let mut len = 0;
-    // Every write to a tokio file is a trip through the blocking pool: the network's chunks
-    // (8–64 KiB) are gathered into blocks first, 13 writes for a 3 MB photo instead of ~100.
-    let mut block = Vec::with_capacity(SPOOL_BLOCK);
-    while let Some(chunk) = field.next().await {
-        let chunk = chunk.map_err(|e| ApiError::BadRequest {
-            code: "malformed_multipart",
-            detail: e.to_string(),
-        })?;
-        len += chunk.len();
-        if len > max_bytes {
-            return Err(ApiError::PayloadTooLarge(format!(
-                "the photo is larger than {max_bytes} bytes"
-            )));
-        }
-        if block.len() + chunk.len() > SPOOL_BLOCK {
-            file.write_all(&block).await.map_err(io)?;
-            block.clear();
-        }
-        block.extend_from_slice(&chunk);
-    }
-    file.write_all(&block).await.map_err(io)?;
-    file.flush().await.map_err(io)?;
-    Ok(Spooled { file, len })
-}
-
 /// Reads the form, holding at most `max_bytes` of the file: past that the upload stops at once.
+/// `size_hint` is the request's length, which a form of one photo is little more than.
 async fn read_form(
     mut form: Multipart,
     max_bytes: usize,
+    size_hint: Option<usize>,
+    memory: &UploadMemory,
 ) -> Result<(Spooled, String, Declared), ApiError> {
     let mut file: Option<Spooled> = None;
     let mut purpose = None;
@@ -171,7 +128,7 @@ async fn read_form(
         })?;
         let name = field.name().unwrap_or("").to_owned();
         if name == "file" {
-            file = Some(spool(&mut field, max_bytes).await?);
+            file = Some(spool(multipart_chunks(&mut field), max_bytes, size_hint, memory).await?);
             continue;
         }
         let limit = MAX_TEXT_FIELD;
@@ -200,7 +157,7 @@ async fn read_form(
         }
     }
     let file = file
-        .filter(|f| f.len > 0)
+        .filter(|f| !f.is_empty())
         .ok_or_else(|| ApiError::validation("file", "is required"))?;
     let purpose = ingest::check_declaration(purpose.as_deref(), &declared)?;
     Ok((file, purpose, declared))
@@ -236,12 +193,18 @@ pub async fn upload_photo(
             "send the photo as multipart/form-data".into(),
         ));
     }
-    let (file, purpose, declared) = read_form(form, state.config.photo_max_bytes).await?;
-    let upload = ingest::Upload::Spooled {
-        file: file.file,
-        len: file.len,
-    };
-    let photo = ingest::ingest(&state, caller.id, &purpose, declared, upload).await?;
+    let size_hint = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse().ok());
+    let (file, purpose, declared) = read_form(
+        form,
+        state.config.photo_max_bytes,
+        size_hint,
+        &state.upload_memory,
+    )
+    .await?;
+    let photo = ingest::ingest(&state, caller.id, &purpose, declared, file).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/photos/{}", photo.id)))
         .json(PhotoView::from(photo)))

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::inspect::{self, InspectError};
 use super::model::{self, PhotoRow};
+use super::spool::Spooled;
 use super::store;
 use crate::AppState;
 use crate::db;
@@ -101,48 +102,25 @@ impl From<InspectError> for ApiError {
     }
 }
 
-/// Where an upload's bytes are: already in memory, or spooled to a temporary file.
-pub enum Upload {
-    Bytes(Bytes),
-    Spooled { file: tokio::fs::File, len: usize },
-}
-
-impl Upload {
-    async fn into_bytes(self) -> Result<Bytes, ApiError> {
-        use tokio::io::{AsyncReadExt, AsyncSeekExt};
-        match self {
-            Upload::Bytes(bytes) => Ok(bytes),
-            Upload::Spooled { mut file, len } => {
-                let io = |e: std::io::Error| {
-                    ApiError::internal(format!("reading a spooled upload: {e}"))
-                };
-                file.rewind().await.map_err(io)?;
-                let mut bytes = Vec::with_capacity(len);
-                file.read_to_end(&mut bytes).await.map_err(io)?;
-                Ok(Bytes::from(bytes))
-            }
-        }
-    }
-}
-
-/// Inspects, stores and records one photo. A spooled upload is read into memory only once it
-/// has its turn at the image semaphore, so memory follows the cores, not the queue.
+/// Inspects, stores and records one photo. An upload spooled to a file is read into memory
+/// only once it has its turn at the image semaphore, so memory follows the cores, not the
+/// queue; one held in memory keeps its share of the upload memory until it is stored.
 pub async fn ingest(
     state: &AppState,
     uploader: UserId,
     purpose: &str,
     declared: Declared,
-    upload: Upload,
+    upload: Spooled,
 ) -> Result<PhotoRow, ApiError> {
     let budget = state.config.photo_max_pixels;
-    let (bytes, inspected) = {
+    let (bytes, _memory_share, inspected) = {
         let _permit = state.image_permit().await;
-        let bytes = upload.into_bytes().await?;
+        let (bytes, share) = upload.into_bytes().await?;
         let input = bytes.clone();
         let inspected = actix_web::web::block(move || inspect::inspect(&input, budget))
             .await
             .map_err(ApiError::internal)??;
-        (bytes, inspected)
+        (bytes, share, inspected)
     };
     let original_key = store::original_key(&inspected.sha256);
     let thumbnail_key = store::thumbnail_key(&inspected.sha256);

@@ -1,11 +1,14 @@
 //! The bytes of a resumable upload: parts written to the photo store and recorded, the photo
 //! made from them once across all nodes (claimed with a token), and the cleanup.
 
-use actix_web::web::{self, Bytes};
+use actix_web::web::Bytes;
 
-use super::ingest::{self, Upload};
+use futures_util::StreamExt;
+
+use super::ingest;
 use super::resumable::{self, ResumableRow};
 use super::resumable_api::own_upload;
+use super::spool::{Spooled, spool};
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::db;
@@ -152,42 +155,45 @@ async fn finish(
     }
 }
 
-/// The parts, in order, joined in an anonymous temporary file.
+/// The parts, in order, joined: in memory while the upload memory has room, else in an
+/// anonymous temporary file.
 async fn join_parts(
     state: &AppState,
     row: &ResumableRow,
     parts: &[resumable::PartRow],
-) -> Result<Upload, ApiError> {
-    use tokio::io::AsyncWriteExt;
-    let io = |e: std::io::Error| ApiError::internal(format!("joining upload parts: {e}"));
-    let file = web::block(tempfile::tempfile)
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(io)?;
-    let mut file = tokio::fs::File::from_std(file);
-    let mut len: i64 = 0;
-    for part in parts {
-        if part.start_offset != len {
-            return Err(ApiError::internal(format!(
-                "upload {} has a gap at {len}",
-                row.id
-            )));
+) -> Result<Spooled, ApiError> {
+    let mut expected_start = 0;
+    let pieces = futures_util::stream::iter(parts).then(|part| {
+        let gap = (part.start_offset != expected_start).then_some(expected_start);
+        expected_start = part.start_offset + part.size;
+        async move {
+            if let Some(at) = gap {
+                return Err(ApiError::internal(format!(
+                    "upload {} has a gap at {at}",
+                    row.id
+                )));
+            }
+            Ok(state.store.get(&part.object_key).await?)
         }
-        let bytes = state.store.get(&part.object_key).await?;
-        file.write_all(&bytes).await.map_err(io)?;
-        len += bytes.len() as i64;
-    }
-    if len != row.length {
+    });
+    // No cap here: each part was held to the upload's length as it was written, and the
+    // total is checked below.
+    let joined = spool(
+        Box::pin(pieces),
+        usize::MAX,
+        Some(row.length as usize),
+        &state.upload_memory,
+    )
+    .await?;
+    if joined.len() as i64 != row.length {
         return Err(ApiError::internal(format!(
-            "upload {} joined {len} of {} bytes",
-            row.id, row.length
+            "upload {} joined {} of {} bytes",
+            row.id,
+            joined.len(),
+            row.length
         )));
     }
-    file.flush().await.map_err(io)?;
-    Ok(Upload::Spooled {
-        file,
-        len: len as usize,
-    })
+    Ok(joined)
 }
 
 pub async fn remove_objects(state: &AppState, keys: impl Iterator<Item = String>) {

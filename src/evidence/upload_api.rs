@@ -16,6 +16,7 @@ use super::api::PhotoView;
 use super::ingest::{self, Declared};
 use super::model;
 use super::s3::PutDeclaration;
+use super::spool::Spooled;
 use super::store::Store;
 use super::upload::{self, UploadRow};
 use crate::AppState;
@@ -355,6 +356,9 @@ async fn check_and_ingest(
             format!("the bytes that arrived hash to {sha256}, not the declared value"),
         ));
     }
-    let upload = ingest::Upload::Bytes(bytes);
+    let upload = Spooled::Memory {
+        bytes,
+        reserved: None,
+    };
     ingest::ingest(state, caller.id, &slot.purpose, Declared::default(), upload).await
 }

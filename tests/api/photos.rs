@@ -640,3 +640,40 @@ async fn s3_downloads_can_redirect_to_the_store() {
         .await
         .problem(404, "not_found");
 }
+
+/// Uploads wait in memory while the upload memory has room and in a temporary file past it;
+/// either way the stored bytes are the sent ones, and the memory is given back.
+async fn uploads_wait_in_memory_or_in_a_file(backend: Backend) {
+    for budget in [64 << 20, 16 * 1024, 0] {
+        let app = app_on(backend, None, |c| c.upload_memory_bytes = budget).await;
+        let inspector = app.signed_in(Role::Inspector).await;
+        for seed in [31, 32, 33] {
+            let bytes = phone_jpeg(seed);
+            assert!(bytes.len() > 16 * 1024, "larger than the small budget");
+            let uploaded = upload(&app, &inspector.access, &bytes, "site").await;
+            assert_eq!(uploaded.status, 201, "budget {budget}: {}", uploaded.json());
+            let id = uploaded.json()["id"].as_str().unwrap().to_owned();
+            let content = app
+                .get_as(&inspector.access, &format!("/api/v1/photos/{id}/content"))
+                .await;
+            assert_eq!(content.body.as_ref(), bytes.as_slice(), "budget {budget}");
+        }
+        let refused = upload(&app, &inspector.access, b"not a photo at all", "site").await;
+        refused.problem(415, "unsupported_media_type");
+        assert_eq!(
+            app.state.upload_memory.available(),
+            budget,
+            "every upload gave its memory back"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn uploads_wait_in_memory_or_in_a_file_on_sqlite() {
+    uploads_wait_in_memory_or_in_a_file(Backend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn uploads_wait_in_memory_or_in_a_file_on_postgres() {
+    uploads_wait_in_memory_or_in_a_file(Backend::Postgres).await;
+}
