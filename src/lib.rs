@@ -40,7 +40,6 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Compress, Condition, from_fn};
 use actix_web::{App, web};
 use tracing_actix_web::TracingLogger;
-use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use tokio::sync::{Semaphore, SemaphorePermit};
@@ -164,9 +163,7 @@ pub fn app(
         .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new([openapi::SERVED_PATH])))
         .route("/docs", web::get().to(docs_redirect))
         .route("/", web::get().to(home))
-        .into_utoipa_app()
-        .configure(routes::configure)
-        .into_app()
+        .configure(routes::serve)
         .configure(|config| routes::console(config, &console_policy))
         .default_service(web::to(ops::fallback::unmatched))
         .wrap(from_fn(idempotency_key::middleware))

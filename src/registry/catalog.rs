@@ -182,21 +182,40 @@ pub fn national_regions() -> Vec<Region> {
     parse_regions_csv(&text).expect("the shipped list is valid")
 }
 
+/// The national list as insert statements, kept for the next empty database: every test makes
+/// one, and parsing again costs each 300 ms in a debug build. A server fills one database once
+/// and lets them go (`forget_national_statements`): they are 1.8 MiB.
+static NATIONAL_STATEMENTS: std::sync::Mutex<Option<std::sync::Arc<NationalStatements>>> =
+    std::sync::Mutex::new(None);
+
+/// The insert statements and how many regions they hold.
+type NationalStatements = (Vec<String>, usize);
+
 /// Loads the national list into a database that has no regions yet, many rows a statement
-/// (a fraction of a second), parents first. The statements are kept (1.8 MiB) for the next
-/// empty database, as every test makes one.
+/// (a fraction of a second), parents first.
 pub fn load_national(conn: &mut DbConnection) -> Result<usize, ApiError> {
-    static STATEMENTS: std::sync::OnceLock<(Vec<String>, usize)> = std::sync::OnceLock::new();
-    let (statements, count) = STATEMENTS.get_or_init(|| {
-        let regions = national_regions();
-        (insert_statements(&regions), regions.len())
-    });
+    let prepared = NATIONAL_STATEMENTS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .get_or_insert_with(|| {
+            let regions = national_regions();
+            std::sync::Arc::new((insert_statements(&regions), regions.len()))
+        })
+        .clone();
+    let (statements, count) = &*prepared;
     conn.transaction(|conn| {
         for statement in statements {
             diesel::sql_query(statement).execute(conn)?;
         }
         Ok(*count)
     })
+}
+
+/// Lets go of the statements `load_national` keeps.
+pub fn forget_national_statements() {
+    *NATIONAL_STATEMENTS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
 }
 
 /// `rows` as multi-row inserts, written out as literals: diesel's batch insert does not reach
