@@ -102,12 +102,13 @@ pub async fn show(
     let selection = stats_api::selection(&query, Scope::of(&visitor.caller))?;
     // Grouped answers carry the totals too; the two run side by side on two connections.
     let (for_sectors, for_months) = (selection.clone(), selection.clone());
+    let (pool_a, pool_b) = (state.pool.clone(), state.pool.clone());
     let (by_sector, by_month) = futures_util::future::join(
         db::run(&state.pool, move |conn| {
-            stats_api::compute(conn, &for_sectors, Some(GroupBy::Sector))
+            stats_api::compute(conn, &pool_a, &for_sectors, Some(GroupBy::Sector))
         }),
         db::run(&state.pool, move |conn| {
-            stats_api::compute(conn, &for_months, Some(GroupBy::Month))
+            stats_api::compute(conn, &pool_b, &for_months, Some(GroupBy::Month))
         }),
     )
     .await;

@@ -10,7 +10,7 @@ mod stored_time;
 use diesel::prelude::*;
 
 pub use dialect::DatePart;
-pub use pool::{DbPool, DbPooledConnection, connect, connect_with, read, run};
+pub use pool::{DbPool, DbPooledConnection, connect, connect_with, read, run, side_by_side};
 pub use stored_time::{MaybeStoredTime, StoredTime};
 
 /// A connection to whichever backend `DATABASE_URL` names.

@@ -242,3 +242,72 @@ where
     }
     run(pool, work).await
 }
+
+/// Two independent reads at once: `side` on a second connection while `main` runs on `conn`,
+/// when the pool has one idle now; otherwise one after the other on `conn`, so a busy pool is
+/// never asked for more. For a long answer made of statements that need not wait for each
+/// other (the statistics' sums and their distinct enterprises); each statement sees its own
+/// snapshot either way, as statements outside a transaction do.
+pub fn side_by_side<A, B>(
+    conn: &mut DbConnection,
+    pool: &DbPool,
+    main: impl FnOnce(&mut DbConnection) -> Result<A, ApiError>,
+    side: impl FnOnce(&mut DbConnection) -> Result<B, ApiError> + Send,
+) -> Result<(A, B), ApiError>
+where
+    B: Send,
+{
+    let spare = if pool.outage_known() {
+        None
+    } else {
+        pool.pool.try_get()
+    };
+    let Some(mut spare) = spare else {
+        let a = main(conn)?;
+        return Ok((a, side(conn)?));
+    };
+    std::thread::scope(|scope| {
+        let beside = scope.spawn(move || side(&mut spare));
+        let a = main(conn);
+        let b = beside
+            .join()
+            .map_err(|_| ApiError::internal("a statistics read panicked"))?;
+        Ok((a?, b?))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn on_thread(conn: &mut DbConnection) -> Result<std::thread::ThreadId, ApiError> {
+        use diesel::RunQueryDsl;
+        diesel::sql_query("SELECT 1").execute(conn)?;
+        Ok(std::thread::current().id())
+    }
+
+    #[test]
+    fn side_by_side_uses_an_idle_connection_or_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/side.db", dir.path().display());
+        let roomy = connect_with(&url, 3, Duration::from_secs(1)).unwrap();
+        let mut conn = roomy.checkout().unwrap();
+        let (main, side) = side_by_side(&mut conn, &roomy, on_thread, on_thread).unwrap();
+        assert_eq!(main, std::thread::current().id());
+        assert_ne!(side, main, "a spare connection, on a thread of its own");
+
+        let single = connect_with(&url, 1, Duration::from_secs(1)).unwrap();
+        let mut only = single.checkout().unwrap();
+        let (main, side) = side_by_side(&mut only, &single, on_thread, on_thread).unwrap();
+        assert_eq!(
+            (main, side),
+            (std::thread::current().id(), main),
+            "one after the other"
+        );
+
+        let failed = side_by_side(&mut conn, &roomy, on_thread, |_| {
+            Err::<(), _>(ApiError::validation("x", "refused"))
+        });
+        assert!(matches!(failed, Err(ApiError::Validation { .. })));
+    }
+}

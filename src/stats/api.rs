@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::auth::scope::Scope;
 use crate::auth::{AuthUser, Role};
 use crate::db::schema::{regions, sectors, users};
-use crate::db::{self, DbConnection};
+use crate::db::{self, DbConnection, DbPool};
 use crate::error::{ApiError, Problem};
 use crate::{calendar, registry::catalog};
 
@@ -135,13 +135,14 @@ fn sum<'a>(groups: impl Iterator<Item = &'a HazardCounts>) -> HazardCounts {
 /// (`tallied::Plan`), else from the rows.
 fn count(
     conn: &mut DbConnection,
+    pool: &DbPool,
     plan: Option<&Plan>,
     selection: &Selection,
     group: Option<GroupBy>,
     now: NaiveDateTime,
 ) -> Result<Counted, ApiError> {
     match plan {
-        Some(plan) => tallied::counted(conn, plan, selection, group, now),
+        Some(plan) => tallied::counted(conn, pool, plan, selection, group, now),
         None => query::counted(conn, selection, group, now),
     }
 }
@@ -149,6 +150,7 @@ fn count(
 /// The inspection figures of the whole selection, when the groups were counted by `group`.
 fn inspection_totals(
     conn: &mut DbConnection,
+    pool: &DbPool,
     plan: Option<&Plan>,
     selection: &Selection,
     group: GroupBy,
@@ -157,11 +159,13 @@ fn inspection_totals(
     match plan {
         // An inspection counts for every officer present: the totals are the ungrouped tallies.
         Some(plan) if group == GroupBy::Inspector => {
-            Ok(tallied::counted(conn, plan, selection, None, db::now())?
-                .inspections
-                .into_values()
-                .next()
-                .unwrap_or_default())
+            Ok(
+                tallied::counted(conn, pool, plan, selection, None, db::now())?
+                    .inspections
+                    .into_values()
+                    .next()
+                    .unwrap_or_default(),
+            )
         }
         // Every inspection falls in exactly one of the tallies' other groups, so the count
         // adds up; distinct enterprises do not.
@@ -182,6 +186,7 @@ fn inspection_totals(
 
 pub fn compute(
     conn: &mut DbConnection,
+    pool: &DbPool,
     selection: &Selection,
     group: Option<GroupBy>,
 ) -> Result<(Figures, Vec<Group>), ApiError> {
@@ -195,7 +200,7 @@ pub fn compute(
     let plan = plan.as_ref();
     let enforcement = query::enforcement_counts(conn, selection, None)?;
     let enforcement = enforcement.into_values().next().unwrap_or_default();
-    let counted = count(conn, plan, selection, group, now)?;
+    let counted = count(conn, pool, plan, selection, group, now)?;
     let Some(group) = group else {
         let hazards = counted.hazards.into_values().next().unwrap_or_default();
         let inspections = counted.inspections.into_values().next().unwrap_or_default();
@@ -203,7 +208,7 @@ pub fn compute(
     };
     // Every hazard falls in exactly one group, so its totals are the groups' sums: one scan of
     // the largest table instead of two.
-    let inspections = inspection_totals(conn, plan, selection, group, &counted)?;
+    let inspections = inspection_totals(conn, pool, plan, selection, group, &counted)?;
     let totals = Figures::new(sum(counted.hazards.values()), inspections, &enforcement);
     let Counted {
         hazards,
@@ -275,7 +280,11 @@ pub async fn stats(
     let group = query.group_by;
     let generated_at = Utc::now();
     let answer = selection.clone();
-    let (totals, groups) = db::run(&state.pool, move |conn| compute(conn, &answer, group)).await?;
+    let pool = state.pool.clone();
+    let (totals, groups) = db::run(&state.pool, move |conn| {
+        compute(conn, &pool, &answer, group)
+    })
+    .await?;
     let region = Some(selection.region_prefix().to_owned()).filter(|r| !r.is_empty());
     Ok(HttpResponse::Ok().json(Stats {
         from: selection.from.and_utc(),

@@ -23,7 +23,7 @@ use crate::db::schema::{
     officer_inspected_enterprise_days, officer_inspected_enterprises, officer_tallies,
     report_tallies,
 };
-use crate::db::{DbBackend, DbConnection};
+use crate::db::{self, DbBackend, DbConnection, DbPool};
 use crate::error::ApiError;
 
 /// The region and sector codes tallies are kept under (`tally::county_of`).
@@ -228,14 +228,13 @@ fn key_sql(
     })
 }
 
-/// Hazard and inspection counts per group key ("" without grouping).
-pub fn counted(
+/// The six additive figures per group key, whole months and edge days added up.
+fn tally_sums(
     conn: &mut DbConnection,
     plan: &Plan,
     selection: &Selection,
     group: Option<GroupBy>,
-    now: NaiveDateTime,
-) -> Result<Counted, ApiError> {
+) -> Result<BTreeMap<String, [i64; 6]>, ApiError> {
     type Row = (String, i64, i64, i64, i64, i64, i64);
     let sum = |column: &str| sql::<BigInt>(&format!("CAST(COALESCE(SUM({column}), 0) AS BIGINT)"));
     let by_officer = group == Some(GroupBy::Inspector);
@@ -286,8 +285,29 @@ pub fn counted(
             }
         }
     }
-    let overdue = query::overdue_counts(conn, selection, group, now)?;
-    let enterprises = enterprises_inspected(conn, plan, selection, group)?;
+    Ok(sums)
+}
+
+/// Hazard and inspection counts per group key ("" without grouping). The distinct
+/// enterprises, the longest statement, are counted beside the sums on a second connection when
+/// the pool has one idle (`db::side_by_side`).
+pub fn counted(
+    conn: &mut DbConnection,
+    pool: &DbPool,
+    plan: &Plan,
+    selection: &Selection,
+    group: Option<GroupBy>,
+    now: NaiveDateTime,
+) -> Result<Counted, ApiError> {
+    let ((sums, overdue), enterprises) = db::side_by_side(
+        conn,
+        pool,
+        |conn| {
+            let sums = tally_sums(conn, plan, selection, group)?;
+            Ok((sums, query::overdue_counts(conn, selection, group, now)?))
+        },
+        |conn| enterprises_inspected(conn, plan, selection, group),
+    )?;
     let mut counted = Counted::default();
     for (
         key,
