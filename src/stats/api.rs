@@ -143,7 +143,7 @@ fn count(
 ) -> Result<Counted, ApiError> {
     match plan {
         Some(plan) => tallied::counted(conn, pool, plan, selection, group, now),
-        None => query::counted(conn, selection, group, now),
+        None => query::counted(conn, pool, selection, group, now),
     }
 }
 

@@ -13,7 +13,7 @@ use super::figures::{GroupBy, HazardCounts, InspectionCounts, KindCounts, next_r
 use crate::auth::scope::Scope;
 use crate::calendar;
 use crate::db::schema::{enforcement_actions, hazards, inspection_officers, inspections};
-use crate::db::{Backend, DbBackend, DbConnection};
+use crate::db::{self, Backend, DbBackend, DbConnection, DbPool};
 use crate::enforcement::rules::ActionKind;
 use crate::error::ApiError;
 
@@ -70,17 +70,21 @@ pub struct Counted {
 /// Hazard and inspection counts per group key, counted from the rows.
 pub fn counted(
     conn: &mut DbConnection,
+    pool: &DbPool,
     selection: &Selection,
     group: Option<GroupBy>,
     now: NaiveDateTime,
 ) -> Result<Counted, ApiError> {
+    // Two scans of two tables that need not wait for each other.
+    let (hazards, inspections) = db::side_by_side(
+        conn,
+        pool,
+        |conn| hazard_counts(conn, selection, group, now),
+        |conn| inspection_counts(conn, selection, group),
+    )?;
     Ok(Counted {
-        hazards: hazard_counts(conn, selection, group, now)?
-            .into_iter()
-            .collect(),
-        inspections: inspection_counts(conn, selection, group)?
-            .into_iter()
-            .collect(),
+        hazards: hazards.into_iter().collect(),
+        inspections: inspections.into_iter().collect(),
     })
 }
 
