@@ -37,7 +37,7 @@ fn malformed(e: impl std::fmt::Display) -> ApiError {
 }
 
 /// Reads the form. The session's token must come first (the form puts it first): no photo is
-/// spooled before it has been checked. Photos are spooled to temporary files, not looked at.
+/// spooled before it has been checked. Photos are spooled (`evidence::spool`), not looked at.
 async fn read(
     mut body: Multipart,
     state: &AppState,

@@ -244,10 +244,12 @@ where
 }
 
 /// Two independent reads at once: `side` on a second connection while `main` runs on `conn`,
-/// when the pool has one idle now; otherwise one after the other on `conn`, so a busy pool is
-/// never asked for more. For a long answer made of statements that need not wait for each
-/// other (the statistics' sums and their distinct enterprises); each statement sees its own
-/// snapshot either way, as statements outside a transaction do.
+/// when the pool has one idle now; otherwise one after the other on `conn`, so it never waits
+/// for a connection (the pool may open a new idle one behind it, up to its size). For a long
+/// answer made of statements that need not wait for each other (the statistics' sums and their
+/// distinct enterprises); each statement sees its own snapshot either way, as statements
+/// outside a transaction do. Not inside a transaction: the spare would not see its rows. Call
+/// it on the blocking pool, as every diesel call.
 pub fn side_by_side<A, B>(
     conn: &mut DbConnection,
     pool: &DbPool,

@@ -96,8 +96,8 @@ pub async fn photo_of_complete(
 }
 
 /// Turns a complete upload into a photo, once across all nodes: `None` if another node is at
-/// it. The parts are joined in a temporary file, read into memory only at ingest's turn for
-/// the image semaphore. A photo refused by the checks ends the upload (its error is the answer).
+/// it. The parts are joined (`join_parts`) and wait for the image semaphore as any upload does.
+/// A photo refused by the checks ends the upload (its error is the answer).
 async fn finish(
     state: &AppState,
     caller: &AuthUser,
@@ -173,7 +173,17 @@ async fn join_parts(
                     row.id
                 )));
             }
-            Ok(state.store.get(&part.object_key).await?)
+            let bytes = state.store.get(&part.object_key).await?;
+            if bytes.len() as i64 != part.size {
+                return Err(ApiError::internal(format!(
+                    "upload {} has a part of {} bytes recorded as {} at {}",
+                    row.id,
+                    bytes.len(),
+                    part.size,
+                    part.start_offset
+                )));
+            }
+            Ok(bytes)
         }
     });
     // No cap here: each part was held to the upload's length as it was written, and the

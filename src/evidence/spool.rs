@@ -106,12 +106,23 @@ pub async fn spool(
             )));
         }
         if file.is_none() && len > reserved_bytes {
-            let wanted = size_hint
+            let hoped = size_hint
                 .filter(|&hint| hint >= len)
                 .unwrap_or(len.max(2 * reserved_bytes).max(MEMORY_STEP))
                 .min(max_bytes);
-            match memory.try_reserve(wanted - reserved_bytes) {
-                Some(more) => {
+            // What the hint or the doubling hoped for, else just enough for what has come.
+            let needed = len.max(MEMORY_STEP).min(max_bytes);
+            let granted = memory
+                .try_reserve(hoped - reserved_bytes)
+                .map(|more| (more, hoped))
+                .or_else(|| {
+                    (needed < hoped)
+                        .then(|| memory.try_reserve(needed - reserved_bytes))
+                        .flatten()
+                        .map(|more| (more, needed))
+                });
+            match granted {
+                Some((more, wanted)) => {
                     match reserved.as_mut() {
                         Some(permit) => permit.merge(more),
                         None => reserved = Some(more),
@@ -282,6 +293,17 @@ mod tests {
         assert_eq!(bytes_of(spilled).await, in_memory);
         drop(held);
         assert_eq!(memory.available(), 200 * 1024);
+    }
+
+    #[actix_web::test]
+    async fn a_hint_past_the_room_still_takes_what_fits() {
+        let memory = UploadMemory::new(100 * 1024);
+        let held = spooled(&[50_000], Some(900_000), &memory).await;
+        assert!(
+            matches!(held, Spooled::Memory { .. }),
+            "64 KiB fit where 900 KB did not"
+        );
+        assert_eq!(memory.available(), 36 * 1024);
     }
 
     #[actix_web::test]
