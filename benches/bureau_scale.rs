@@ -100,6 +100,23 @@ fn inspector_sql() -> Vec<String> {
     ]
 }
 
+/// The enforcement documents issued in `[from, to)` inside `scope`: per `key` and kind, and
+/// per kind in all (an enterprise acted against in two groups counts once in the totals).
+fn enforcement_sql(key: &str, scope: &str, (from, to): (&str, &str)) -> [String; 2] {
+    let issued = format!(
+        "FROM enforcement_actions WHERE issued_at >= '{from}' AND issued_at < '{to}' {scope}"
+    );
+    [
+        format!(
+            "SELECT {key} AS k, kind, COUNT(*), COUNT(DISTINCT enterprise_id), SUM(fine_fen) \
+             {issued} GROUP BY {key}, kind"
+        ),
+        format!(
+            "SELECT kind, COUNT(*), COUNT(DISTINCT enterprise_id), SUM(fine_fen) {issued} GROUP BY kind"
+        ),
+    ]
+}
+
 fn rows_sql_between(key: &str, scope: &str, (from, to): (&str, &str)) -> Vec<String> {
     vec![
         format!(
@@ -122,17 +139,10 @@ fn rows_sql_between(key: &str, scope: &str, (from, to): (&str, &str)) -> Vec<Str
              WHERE status = 'submitted' AND kind <> 'self' AND submitted_at >= '{from}' \
              AND submitted_at < '{to}' {scope}"
         ),
-        format!(
-            "SELECT {key} AS k, kind, COUNT(*), COUNT(DISTINCT enterprise_id), SUM(fine_fen) \
-             FROM enforcement_actions WHERE issued_at >= '{from}' AND issued_at < '{to}' {scope} \
-             GROUP BY {key}, kind"
-        ),
-        format!(
-            "SELECT kind, COUNT(*), COUNT(DISTINCT enterprise_id), SUM(fine_fen) \
-             FROM enforcement_actions WHERE issued_at >= '{from}' AND issued_at < '{to}' {scope} \
-             GROUP BY kind"
-        ),
     ]
+    .into_iter()
+    .chain(enforcement_sql(key, scope, (from, to)))
+    .collect()
 }
 
 /// The year's figures by hand over the tallies: the additive figures from `report_tallies`,
@@ -164,17 +174,10 @@ fn stats_sql(key: &str, scope: &str) -> Vec<String> {
             "SELECT COUNT(DISTINCT enterprise_id) FROM inspected_enterprises \
              WHERE year = {PERIOD_YEAR} AND (months & 4095) <> 0 {scope}"
         ),
-        format!(
-            "SELECT {key} AS k, kind, COUNT(*), COUNT(DISTINCT enterprise_id), SUM(fine_fen) \
-             FROM enforcement_actions WHERE issued_at >= '{from}' AND issued_at < '{to}' {scope} \
-             GROUP BY {key}, kind"
-        ),
-        format!(
-            "SELECT kind, COUNT(*), COUNT(DISTINCT enterprise_id), SUM(fine_fen) \
-             FROM enforcement_actions WHERE issued_at >= '{from}' AND issued_at < '{to}' {scope} \
-             GROUP BY kind"
-        ),
     ]
+    .into_iter()
+    .chain(enforcement_sql(key, scope, (from, to)))
+    .collect()
 }
 
 /// The year's figures per officer by hand over the officer tallies: the additive figures
@@ -208,17 +211,10 @@ fn inspector_tallies_sql() -> Vec<String> {
             "SELECT COUNT(DISTINCT enterprise_id) FROM inspected_enterprises \
              WHERE year = {PERIOD_YEAR} AND (months & 4095) <> 0"
         ),
-        format!(
-            "SELECT issued_by, kind, COUNT(*), COUNT(DISTINCT enterprise_id), SUM(fine_fen) \
-             FROM enforcement_actions WHERE issued_at >= '{from}' AND issued_at < '{to}' \
-             GROUP BY issued_by, kind"
-        ),
-        format!(
-            "SELECT kind, COUNT(*), COUNT(DISTINCT enterprise_id), SUM(fine_fen) \
-             FROM enforcement_actions WHERE issued_at >= '{from}' AND issued_at < '{to}' \
-             GROUP BY kind"
-        ),
     ]
+    .into_iter()
+    .chain(enforcement_sql("issued_by", "", (from, to)))
+    .collect()
 }
 
 /// The half year's figures by sector by hand over the tallies: April to August from
@@ -254,17 +250,10 @@ fn half_year_tallies_sql() -> Vec<String> {
             "SELECT sector_code, COUNT(DISTINCT enterprise_id) {enterprises} GROUP BY sector_code"
         ),
         format!("SELECT COUNT(DISTINCT enterprise_id) {enterprises}"),
-        format!(
-            "SELECT sector_code, kind, COUNT(*), COUNT(DISTINCT enterprise_id), SUM(fine_fen) \
-             FROM enforcement_actions WHERE issued_at >= '{from}' AND issued_at < '{to}' \
-             GROUP BY sector_code, kind"
-        ),
-        format!(
-            "SELECT kind, COUNT(*), COUNT(DISTINCT enterprise_id), SUM(fine_fen) \
-             FROM enforcement_actions WHERE issued_at >= '{from}' AND issued_at < '{to}' \
-             GROUP BY kind"
-        ),
     ]
+    .into_iter()
+    .chain(enforcement_sql("sector_code", "", (from, to)))
+    .collect()
 }
 
 /// The half year's figures per officer by hand over the officer tallies: April to August from
@@ -307,17 +296,10 @@ fn half_year_inspector_sql() -> Vec<String> {
             "SELECT COUNT(DISTINCT enterprise_id) {}",
             days("inspected_enterprise_days")
         ),
-        format!(
-            "SELECT issued_by, kind, COUNT(*), COUNT(DISTINCT enterprise_id), SUM(fine_fen) \
-             FROM enforcement_actions WHERE issued_at >= '{from}' AND issued_at < '{to}' \
-             GROUP BY issued_by, kind"
-        ),
-        format!(
-            "SELECT kind, COUNT(*), COUNT(DISTINCT enterprise_id), SUM(fine_fen) \
-             FROM enforcement_actions WHERE issued_at >= '{from}' AND issued_at < '{to}' \
-             GROUP BY kind"
-        ),
     ]
+    .into_iter()
+    .chain(enforcement_sql("issued_by", "", (from, to)))
+    .collect()
 }
 
 /// The answer names its groups, so the hand SQL fetches the names too.
