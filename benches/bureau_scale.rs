@@ -217,29 +217,39 @@ fn inspector_tallies_sql() -> Vec<String> {
     .collect()
 }
 
+/// The six additive tally columns, summed.
+const SUMS: &str = "SUM(inspections), SUM(hazards_found), SUM(major_hazards_found), \
+                    SUM(hazards_rectified), SUM(major_hazards_rectified), SUM(hazards_closed)";
+
+/// The half year's days outside its whole months: 15-31 March and 1-14 September.
+const HALF_YEAR_EDGE_DAYS: &str = "((day >= '2025-03-15' AND day < '2025-04-01') \
+                                   OR (day >= '2025-09-01' AND day < '2025-09-15'))";
+
+/// The half year's rows of a day-bits `table`: April to August whole, and the days of March
+/// and September inside the period (bit d-1 for day d).
+fn half_year_day_bits(table: &str) -> String {
+    let (march, september) = (((1 << 17) - 1) << 14, (1 << 14) - 1);
+    format!(
+        "FROM {table} WHERE (month = '2025-03' AND (days & {march}) <> 0) \
+         OR (month >= '2025-04' AND month < '2025-09') \
+         OR (month = '2025-09' AND (days & {september}) <> 0)"
+    )
+}
+
 /// The half year's figures by sector by hand over the tallies: April to August from
 /// `report_tallies`, 15-31 March and 1-14 September from `day_tallies`, distinct enterprises
 /// from the day bits of `inspected_enterprise_days`, overdue and enforcement as for the year.
 fn half_year_tallies_sql() -> Vec<String> {
     let (from, to) = HALF_YEAR_SQL;
-    // Days 15-31 of March and 1-14 of September, bit d-1 for day d.
-    let (march, september) = (((1 << 17) - 1) << 14, (1 << 14) - 1);
-    let enterprises = format!(
-        "FROM inspected_enterprise_days WHERE (month = '2025-03' AND (days & {march}) <> 0) \
-         OR (month >= '2025-04' AND month < '2025-09') \
-         OR (month = '2025-09' AND (days & {september}) <> 0)"
-    );
-    let sums = "SUM(inspections), SUM(hazards_found), SUM(major_hazards_found), \
-                SUM(hazards_rectified), SUM(major_hazards_rectified), SUM(hazards_closed)";
+    let enterprises = half_year_day_bits("inspected_enterprise_days");
     vec![
         format!(
-            "SELECT sector_code, {sums} FROM report_tallies \
+            "SELECT sector_code, {SUMS} FROM report_tallies \
              WHERE month >= '2025-04' AND month < '2025-09' GROUP BY sector_code"
         ),
         format!(
-            "SELECT sector_code, {sums} FROM day_tallies \
-             WHERE (day >= '2025-03-15' AND day < '2025-04-01') \
-             OR (day >= '2025-09-01' AND day < '2025-09-15') GROUP BY sector_code"
+            "SELECT sector_code, {SUMS} FROM day_tallies WHERE {HALF_YEAR_EDGE_DAYS} \
+             GROUP BY sector_code"
         ),
         format!(
             "SELECT sector_code, COUNT(*) FROM hazards WHERE status = 'open' \
@@ -262,24 +272,12 @@ fn half_year_tallies_sql() -> Vec<String> {
 /// and the enforcement documents per issuer.
 fn half_year_inspector_sql() -> Vec<String> {
     let (from, to) = HALF_YEAR_SQL;
-    let (march, september) = (((1 << 17) - 1) << 14, (1 << 14) - 1);
-    let days = |table: &str| {
-        format!(
-            "FROM {table} WHERE (month = '2025-03' AND (days & {march}) <> 0) \
-             OR (month >= '2025-04' AND month < '2025-09') \
-             OR (month = '2025-09' AND (days & {september}) <> 0)"
-        )
-    };
-    let edges = "(day >= '2025-03-15' AND day < '2025-04-01') \
-                 OR (day >= '2025-09-01' AND day < '2025-09-15')";
-    let sums = "SUM(inspections), SUM(hazards_found), SUM(major_hazards_found), \
-                SUM(hazards_rectified), SUM(major_hazards_rectified), SUM(hazards_closed)";
     vec![
         format!(
-            "SELECT officer_id, {sums} FROM officer_tallies \
+            "SELECT officer_id, {SUMS} FROM officer_tallies \
              WHERE month >= '2025-04' AND month < '2025-09' GROUP BY officer_id"
         ),
-        format!("SELECT officer_id, {sums} FROM officer_day_tallies WHERE {edges} GROUP BY officer_id"),
+        format!("SELECT officer_id, {SUMS} FROM officer_day_tallies WHERE {HALF_YEAR_EDGE_DAYS} GROUP BY officer_id"),
         format!(
             "SELECT reported_by, COUNT(*) FROM hazards WHERE status = 'open' \
              AND deadline < CURRENT_TIMESTAMP AND created_at >= '{from}' AND created_at < '{to}' \
@@ -287,14 +285,14 @@ fn half_year_inspector_sql() -> Vec<String> {
         ),
         format!(
             "SELECT officer_id, COUNT(DISTINCT enterprise_id) {} GROUP BY officer_id",
-            days("officer_inspected_enterprise_days")
+            half_year_day_bits("officer_inspected_enterprise_days")
         ),
         "SELECT SUM(inspections) FROM report_tallies WHERE month >= '2025-04' AND month < '2025-09'"
             .into(),
-        format!("SELECT SUM(inspections) FROM day_tallies WHERE {edges}"),
+        format!("SELECT SUM(inspections) FROM day_tallies WHERE {HALF_YEAR_EDGE_DAYS}"),
         format!(
             "SELECT COUNT(DISTINCT enterprise_id) {}",
-            days("inspected_enterprise_days")
+            half_year_day_bits("inspected_enterprise_days")
         ),
     ]
     .into_iter()

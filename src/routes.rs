@@ -23,25 +23,24 @@ macro_rules! route_table {
     ) => {
         /// Every documented route. Swagger UI and the OpenAPI JSON are added in `lib.rs`.
         pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
-            use utoipa_actix_web::scope::scope;
-            config$(.service($root))*.service(
-                scope("/api/v1")
-                    .default_service(actix_web::web::to(fallback::unmatched))
-                    $(.service($api))*
-                    .service(scope("/resumable-uploads").wrap(tus_headers())$(.service($tus))*),
-            );
+            route_table!(@register config, utoipa_actix_web::scope::scope,
+                [$($root,)*], [$($api,)*], [$($tus,)*]);
         }
 
         /// The same routes, as the server registers them.
         pub fn serve(config: &mut actix_web::web::ServiceConfig) {
-            use actix_web::web::scope;
-            config$(.service($root))*.service(
-                scope("/api/v1")
-                    .default_service(actix_web::web::to(fallback::unmatched))
-                    $(.service($api))*
-                    .service(scope("/resumable-uploads").wrap(tus_headers())$(.service($tus))*),
-            );
+            route_table!(@register config, actix_web::web::scope,
+                [$($root,)*], [$($api,)*], [$($tus,)*]);
         }
+    };
+    (@register $config:ident, $scope:path,
+        [$($root:path,)*], [$($api:path,)*], [$($tus:path,)*]) => {
+        $config$(.service($root))*.service(
+            $scope("/api/v1")
+                .default_service(actix_web::web::to(fallback::unmatched))
+                $(.service($api))*
+                .service($scope("/resumable-uploads").wrap(tus_headers())$(.service($tus))*),
+        );
     };
 }
 
