@@ -159,13 +159,7 @@ fn inspection_totals(
     match plan {
         // An inspection counts for every officer present: the totals are the ungrouped tallies.
         Some(plan) if group == GroupBy::Inspector => {
-            Ok(
-                tallied::counted(conn, pool, plan, selection, None, db::now())?
-                    .inspections
-                    .into_values()
-                    .next()
-                    .unwrap_or_default(),
-            )
+            tallied::inspection_totals(conn, pool, plan, selection)
         }
         // Every inspection falls in exactly one of the tallies' other groups, so the count
         // adds up; distinct enterprises do not.

@@ -343,6 +343,27 @@ pub fn counted(
     Ok(counted)
 }
 
+/// The inspections of the whole selection and their distinct enterprises, from the ungrouped
+/// tallies and without the hazard figures: the totals of an answer by inspector, where an
+/// inspection by two officers counts once.
+pub fn inspection_totals(
+    conn: &mut DbConnection,
+    pool: &DbPool,
+    plan: &Plan,
+    selection: &Selection,
+) -> Result<InspectionCounts, ApiError> {
+    let (sums, enterprises) = db::side_by_side(
+        conn,
+        pool,
+        |conn| tally_sums(conn, plan, selection, None),
+        |conn| enterprises_inspected(conn, plan, selection, None),
+    )?;
+    Ok(InspectionCounts {
+        inspections: sums.values().map(|[inspections, ..]| inspections).sum(),
+        enterprises: enterprises.into_values().next().unwrap_or(0),
+    })
+}
+
 /// Distinct enterprises inspected per group key ("" without grouping). Whole months are read
 /// from the yearly month bits; a period with days at its edges from the monthly day bits, so
 /// that each enterprise is still counted once.
