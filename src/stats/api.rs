@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::figures::{Figures, GroupBy, HazardCounts, InspectionCounts};
-use super::query::{self, Counted, Selection};
+use super::query::{self, Counted, EnforcementCounts, Selection};
 use super::tallied::{self, Plan};
 use crate::AppState;
 use crate::auth::scope::Scope;
@@ -133,17 +133,18 @@ fn sum<'a>(groups: impl Iterator<Item = &'a HazardCounts>) -> HazardCounts {
 
 /// Hazard and inspection counts per group key, from the tallies when they can answer exactly
 /// (`tallied::Plan`), else from the rows.
-fn count(
+fn count<T: Send>(
     conn: &mut DbConnection,
     pool: &DbPool,
     plan: Option<&Plan>,
     selection: &Selection,
     group: Option<GroupBy>,
     now: NaiveDateTime,
-) -> Result<Counted, ApiError> {
+    beside: impl FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send,
+) -> Result<(Counted, T), ApiError> {
     match plan {
-        Some(plan) => tallied::counted(conn, pool, plan, selection, group, now),
-        None => query::counted(conn, pool, selection, group, now),
+        Some(plan) => tallied::counted(conn, pool, plan, selection, group, now, beside),
+        None => query::counted(conn, pool, selection, group, now, beside),
     }
 }
 
@@ -192,9 +193,17 @@ pub fn compute(
     let now = db::now();
     let plan = Plan::for_selection(selection, group);
     let plan = plan.as_ref();
-    let enforcement = query::enforcement_counts(conn, selection, None)?;
+    // The enforcement documents are a small table of their own: read beside the counting.
+    let (counted, (enforcement, grouped_enforcement)) =
+        count(conn, pool, plan, selection, group, now, |conn| {
+            let all = query::enforcement_counts(conn, selection, None)?;
+            let grouped = match group {
+                Some(group) => query::enforcement_counts(conn, selection, Some(group))?,
+                None => EnforcementCounts::new(),
+            };
+            Ok((all, grouped))
+        })?;
     let enforcement = enforcement.into_values().next().unwrap_or_default();
-    let counted = count(conn, pool, plan, selection, group, now)?;
     let Some(group) = group else {
         let hazards = counted.hazards.into_values().next().unwrap_or_default();
         let inspections = counted.inspections.into_values().next().unwrap_or_default();
@@ -208,7 +217,7 @@ pub fn compute(
         hazards,
         inspections,
     } = counted;
-    let enforcement = query::enforcement_counts(conn, selection, Some(group))?;
+    let enforcement = grouped_enforcement;
     let keys: BTreeSet<String> = hazards
         .keys()
         .chain(inspections.keys())

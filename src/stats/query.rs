@@ -67,25 +67,28 @@ pub struct Counted {
     pub inspections: BTreeMap<String, InspectionCounts>,
 }
 
-/// Hazard and inspection counts per group key, counted from the rows.
-pub fn counted(
+/// Hazard and inspection counts per group key, counted from the rows, and what `beside` reads
+/// (on the second connection, after the inspections).
+pub fn counted<T: Send>(
     conn: &mut DbConnection,
     pool: &DbPool,
     selection: &Selection,
     group: Option<GroupBy>,
     now: NaiveDateTime,
-) -> Result<Counted, ApiError> {
-    // Two scans of two tables that need not wait for each other.
-    let (hazards, inspections) = db::side_by_side(
+    beside: impl FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send,
+) -> Result<(Counted, T), ApiError> {
+    // Two scans of two tables that need not wait for each other; `beside` after the smaller.
+    let (hazards, (inspections, besides)) = db::side_by_side(
         conn,
         pool,
         |conn| hazard_counts(conn, selection, group, now),
-        |conn| inspection_counts(conn, selection, group),
+        |conn| Ok((inspection_counts(conn, selection, group)?, beside(conn)?)),
     )?;
-    Ok(Counted {
+    let counted = Counted {
         hazards: hazards.into_iter().collect(),
         inspections: inspections.into_iter().collect(),
-    })
+    };
+    Ok((counted, besides))
 }
 
 /// Hazards `open` past their deadline at `now`, per group key: from the open hazards alone.
@@ -295,12 +298,15 @@ pub fn inspection_counts(
         .collect())
 }
 
+/// Enforcement documents per group key ("" without grouping) and kind.
+pub type EnforcementCounts = BTreeMap<String, BTreeMap<ActionKind, KindCounts>>;
+
 /// Enforcement documents issued per group key and kind.
 pub fn enforcement_counts(
     conn: &mut DbConnection,
     selection: &Selection,
     group: Option<GroupBy>,
-) -> Result<BTreeMap<String, BTreeMap<ActionKind, KindCounts>>, ApiError> {
+) -> Result<EnforcementCounts, ApiError> {
     let key = key_sql(group, selection, conn.backend(), "issued_at", "issued_by");
     // PostgreSQL refuses a constant in GROUP BY: without a key, group by kind alone.
     let grouping = match &key {

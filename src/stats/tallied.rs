@@ -288,25 +288,29 @@ fn tally_sums(
     Ok(sums)
 }
 
-/// Hazard and inspection counts per group key ("" without grouping). The distinct
-/// enterprises, the longest statement, are counted beside the sums on a second connection when
-/// the pool has one idle (`db::side_by_side`).
-pub fn counted(
+/// Hazard and inspection counts per group key ("" without grouping), and what `beside` reads.
+/// The distinct enterprises, the longest statement, are counted beside the sums on a second
+/// connection when the pool has one idle (`db::side_by_side`), and `beside` runs after them.
+pub fn counted<T: Send>(
     conn: &mut DbConnection,
     pool: &DbPool,
     plan: &Plan,
     selection: &Selection,
     group: Option<GroupBy>,
     now: NaiveDateTime,
-) -> Result<Counted, ApiError> {
-    let ((sums, overdue), enterprises) = db::side_by_side(
+    beside: impl FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send,
+) -> Result<(Counted, T), ApiError> {
+    let ((sums, overdue), (enterprises, besides)) = db::side_by_side(
         conn,
         pool,
         |conn| {
             let sums = tally_sums(conn, plan, selection, group)?;
             Ok((sums, query::overdue_counts(conn, selection, group, now)?))
         },
-        |conn| enterprises_inspected(conn, plan, selection, group),
+        |conn| {
+            let enterprises = enterprises_inspected(conn, plan, selection, group)?;
+            Ok((enterprises, beside(conn)?))
+        },
     )?;
     let mut counted = Counted::default();
     for (
@@ -340,7 +344,7 @@ pub fn counted(
             counted.inspections.insert(key, counts);
         }
     }
-    Ok(counted)
+    Ok((counted, besides))
 }
 
 /// The inspections of the whole selection and their distinct enterprises, from the ungrouped
