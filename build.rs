@@ -9,11 +9,13 @@
 //!
 //! The text order (`assets/text-order.txt`, written by `scripts/record-text-order`): the
 //! functions a server runs to start, stay idle and answer the common requests, laid out together
-//! at the front of the code. The kernel maps code in 64 KiB runs around each page first touched,
-//! so 4,000 functions scattered over 47 MB of code kept 16 MiB of it resident; together they keep
-//! ~3 MiB. Only a release build with a linker that takes `--symbol-ordering-file` (LLD, which
-//! rustc uses on x86-64 Linux) gets it. A name the binary no longer has (another rustc, a
-//! function renamed) is passed over: the binary is as it would be without the list.
+//! at the front of the code. The kernel maps code in runs of pages around each one first touched,
+//! so functions scattered over the whole binary keep most of it resident (the README's
+//! performance section has the figures). Only a release build whose linker takes
+//! `--symbol-ordering-file` (LLD, which rustc uses on x86-64 Linux) gets it. A name the binary no
+//! longer has (another rustc, a function renamed) is passed over: the binary is as it would be
+//! without the list. The list is copied into `OUT_DIR`, which cargo keeps with the build, so a
+//! build never reads another checkout's copy.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -39,10 +41,7 @@ fn main() {
         return;
     }
     let release = std::env::var("PROFILE").is_ok_and(|profile| profile == "release");
-    let text_order =
-        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default()).join(TEXT_ORDER);
-    if release && rustc_links_with_text_order(&text_order) {
-        let text_order = text_order.display();
+    if release && let Some(text_order) = text_order_the_linker_takes() {
         println!("cargo:rustc-link-arg-bins=-Wl,--symbol-ordering-file={text_order}");
         println!("cargo:rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
     }
@@ -83,17 +82,16 @@ fn links_and_runs_packed(linker: &str) -> bool {
     linked && Command::new(&probe).status().is_ok_and(|s| s.success())
 }
 
-/// Whether rustc, as cargo runs it for this build (its linker, the configured flags), links a
-/// program given the text order: GNU ld does not know the option.
-fn rustc_links_with_text_order(text_order: &std::path::Path) -> bool {
-    if !text_order.is_file() {
-        return false;
-    }
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+/// The text order copied into `OUT_DIR`, when rustc, as cargo runs it for this build (its
+/// linker, the configured flags), links a program given it: GNU ld does not know the option.
+fn text_order_the_linker_takes() -> Option<String> {
+    let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR")?);
+    let out = PathBuf::from(std::env::var_os("OUT_DIR")?);
+    let text_order = out.join("text-order.txt");
+    std::fs::copy(manifest.join(TEXT_ORDER), &text_order).ok()?;
+    let text_order = text_order.to_str()?.to_owned();
     let source = out.join("order_probe.rs");
-    if std::fs::write(&source, "fn main() {}\n").is_err() {
-        return false;
-    }
+    std::fs::write(&source, "fn main() {}\n").ok()?;
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
     let flags = std::env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default();
     let mut probe = Command::new(rustc);
@@ -101,13 +99,16 @@ fn rustc_links_with_text_order(text_order: &std::path::Path) -> bool {
     if let Ok(target) = std::env::var("TARGET") {
         probe.args(["--target", &target]);
     }
-    let mut ordering = std::ffi::OsString::from("link-arg=-Wl,--symbol-ordering-file=");
-    ordering.push(text_order.as_os_str());
+    // A linker configured for the target reaches rustc as `-C linker`, not in the flags.
+    if let Ok(linker) = std::env::var("RUSTC_LINKER") {
+        probe.arg(format!("-Clinker={linker}"));
+    }
     probe
         .args(["--crate-type", "bin", "-C"])
-        .arg(ordering)
+        .arg(format!("link-arg=-Wl,--symbol-ordering-file={text_order}"))
         .args(["-C", "link-arg=-Wl,--no-warn-symbol-ordering", "-o"])
         .arg(out.join("order_probe"))
         .arg(&source);
-    probe.output().is_ok_and(|o| o.status.success())
+    let linked = probe.output().is_ok_and(|o| o.status.success());
+    linked.then_some(text_order)
 }
