@@ -68,7 +68,7 @@ pub struct Counted {
 }
 
 /// Hazard and inspection counts per group key, counted from the rows, and what `beside` reads
-/// (on the second connection, after the inspections).
+/// (after the inspections, on a second connection when the pool has one idle).
 pub fn counted<T: Send>(
     conn: &mut DbConnection,
     pool: &DbPool,
@@ -78,7 +78,7 @@ pub fn counted<T: Send>(
     beside: impl FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send,
 ) -> Result<(Counted, T), ApiError> {
     // Two scans of two tables that need not wait for each other; `beside` after the smaller.
-    let (hazards, (inspections, besides)) = db::side_by_side(
+    let (hazards, (inspections, beside_result)) = db::side_by_side(
         conn,
         pool,
         |conn| hazard_counts(conn, selection, group, now),
@@ -88,7 +88,7 @@ pub fn counted<T: Send>(
         hazards: hazards.into_iter().collect(),
         inspections: inspections.into_iter().collect(),
     };
-    Ok((counted, besides))
+    Ok((counted, beside_result))
 }
 
 /// Hazards `open` past their deadline at `now`, per group key: from the open hazards alone.

@@ -300,7 +300,7 @@ pub fn counted<T: Send>(
     now: NaiveDateTime,
     beside: impl FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send,
 ) -> Result<(Counted, T), ApiError> {
-    let ((sums, overdue), (enterprises, besides)) = db::side_by_side(
+    let ((sums, overdue), (enterprises, beside_result)) = db::side_by_side(
         conn,
         pool,
         |conn| {
@@ -344,7 +344,7 @@ pub fn counted<T: Send>(
             counted.inspections.insert(key, counts);
         }
     }
-    Ok((counted, besides))
+    Ok((counted, beside_result))
 }
 
 /// The inspections of the whole selection and their distinct enterprises, from the ungrouped
