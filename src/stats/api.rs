@@ -194,7 +194,7 @@ pub fn compute(
     let plan = Plan::for_selection(selection, group);
     let plan = plan.as_ref();
     // The enforcement documents are a small table of their own: read beside the counting.
-    let (counted, (enforcement, grouped_enforcement)) =
+    let (counted, (all_enforcement, enforcement)) =
         count(conn, pool, plan, selection, group, now, |conn| {
             let all = query::enforcement_counts(conn, selection, None)?;
             let grouped = match group {
@@ -203,21 +203,23 @@ pub fn compute(
             };
             Ok((all, grouped))
         })?;
-    let enforcement = enforcement.into_values().next().unwrap_or_default();
+    let all_enforcement = all_enforcement.into_values().next().unwrap_or_default();
     let Some(group) = group else {
         let hazards = counted.hazards.into_values().next().unwrap_or_default();
         let inspections = counted.inspections.into_values().next().unwrap_or_default();
-        return Ok((Figures::new(hazards, inspections, &enforcement), Vec::new()));
+        return Ok((
+            Figures::new(hazards, inspections, &all_enforcement),
+            Vec::new(),
+        ));
     };
     // Every hazard falls in exactly one group, so its totals are the groups' sums: one scan of
     // the largest table instead of two.
     let inspections = inspection_totals(conn, pool, plan, selection, group, &counted)?;
-    let totals = Figures::new(sum(counted.hazards.values()), inspections, &enforcement);
+    let totals = Figures::new(sum(counted.hazards.values()), inspections, &all_enforcement);
     let Counted {
         hazards,
         inspections,
     } = counted;
-    let enforcement = grouped_enforcement;
     let keys: BTreeSet<String> = hazards
         .keys()
         .chain(inspections.keys())
