@@ -11,6 +11,7 @@ pub mod resumable;
 pub mod resumable_api;
 pub mod resumable_parts;
 mod s3;
+mod s3_put;
 pub mod spool;
 pub mod store;
 pub mod upload;

@@ -8,12 +8,22 @@ use aws_sdk_s3::config::{
     BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
 };
 use aws_sdk_s3::presigning::PresigningConfig;
-use aws_sdk_s3::primitives::ByteStream;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
+use aws_smithy_http_client::Connector;
+use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+use aws_smithy_runtime_api::client::http::{
+    HttpConnectorSettings, SharedHttpConnector, http_client_fn,
+};
+
+use super::s3_put::ConditionalPut;
 use super::store::StoreError;
 use crate::config::S3Settings;
+
+/// How long connecting to the store may take: a store that does not answer at all must
+/// answer 503 soon.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// What a direct upload declared, for its presigned PUT.
 pub struct PutDeclaration<'a> {
@@ -23,11 +33,21 @@ pub struct PutDeclaration<'a> {
     pub content_type: &'a str,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct S3Store {
     client: Client,
+    /// Photo uploads' PUTs, on the client's own connections.
+    put: ConditionalPut,
     bucket: String,
     redirect_downloads: bool,
+}
+
+impl std::fmt::Debug for S3Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Store")
+            .field("bucket_url", &self.put.bucket_url)
+            .finish_non_exhaustive()
+    }
 }
 
 fn unavailable(error: impl std::fmt::Display) -> StoreError {
@@ -36,17 +56,32 @@ fn unavailable(error: impl std::fmt::Display) -> StoreError {
 
 impl S3Store {
     pub fn new(settings: &S3Settings) -> Self {
+        // The SDK's default connector (rustls with aws-lc), built here once so that the
+        // client and the photo PUTs share its connections.
+        let connector = SharedHttpConnector::new(
+            Connector::builder()
+                .connector_settings(
+                    HttpConnectorSettings::builder()
+                        .connect_timeout(CONNECT_TIMEOUT)
+                        .build(),
+                )
+                .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+                .build(),
+        );
+        let credentials = Credentials::new(
+            &settings.access_key_id,
+            settings.secret_access_key(),
+            None,
+            None,
+            "safeloop-config",
+        );
+        let for_client = connector.clone();
         let config = aws_sdk_s3::Config::builder()
+            .http_client(http_client_fn(move |_, _| for_client.clone()))
             .behavior_version(BehaviorVersion::latest())
             .endpoint_url(&settings.endpoint)
             .region(Region::new(settings.region.clone()))
-            .credentials_provider(Credentials::new(
-                &settings.access_key_id,
-                settings.secret_access_key(),
-                None,
-                None,
-                "safeloop-config",
-            ))
+            .credentials_provider(credentials.clone())
             .force_path_style(true)
             // The SDK's default CRC32 of every body and every download is work the store does
             // not need: uploads carry the SHA-256 already computed, and TLS guards the rest.
@@ -62,12 +97,22 @@ impl S3Store {
             )
             .timeout_config(
                 TimeoutConfig::builder()
-                    .connect_timeout(std::time::Duration::from_secs(1))
+                    .connect_timeout(CONNECT_TIMEOUT)
                     .build(),
             )
             .build();
         S3Store {
             client: Client::from_conf(config),
+            put: ConditionalPut {
+                connector,
+                bucket_url: format!(
+                    "{}/{}",
+                    settings.endpoint.trim_end_matches('/'),
+                    settings.bucket
+                ),
+                region: settings.region.clone(),
+                identity: credentials.into(),
+            },
             bucket: settings.bucket.clone(),
             redirect_downloads: settings.redirect_downloads,
         }
@@ -97,11 +142,10 @@ impl S3Store {
         Ok(Some(request.uri().to_owned()))
     }
 
-    /// One conditional PUT (`If-None-Match: *`): the store refuses it with 412 when the key is
-    /// taken, which with content-addressed keys means the same bytes are there. The body is not
-    /// hashed again to sign it (UNSIGNED-PAYLOAD, as a presigned PUT is); `sha256` (hex), the
-    /// digest ingest already computed, is sent as `x-amz-checksum-sha256` instead, so the store
-    /// itself refuses other bytes.
+    /// One conditional PUT (`If-None-Match: *`): `false` when the key is taken, which with
+    /// content-addressed keys means the same bytes are there. `sha256` (hex), the digest
+    /// ingest already computed, is sent as `x-amz-checksum-sha256`, so the store itself
+    /// refuses other bytes.
     pub async fn put_new(
         &self,
         key: &str,
@@ -113,24 +157,9 @@ impl S3Store {
             .map(|hex| hex::decode(hex).map(|digest| BASE64.encode(digest)))
             .transpose()
             .map_err(unavailable)?;
-        let sent = self
-            .client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .content_type(content_type)
-            .if_none_match("*")
-            .set_checksum_sha256(checksum)
-            .body(ByteStream::from(bytes))
-            .customize()
-            .disable_payload_signing()
-            .send()
-            .await;
-        match sent {
-            Ok(_) => Ok(true),
-            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 412) => Ok(false),
-            Err(e) => Err(unavailable(aws_sdk_s3::error::DisplayErrorContext(e))),
-        }
+        self.put
+            .put_new(key, bytes, content_type, checksum.as_deref())
+            .await
     }
 
     pub async fn get(&self, key: &str) -> Result<Bytes, StoreError> {
