@@ -331,6 +331,14 @@ fn s3_settings(
     let Some(endpoint) = lookup("S3_ENDPOINT") else {
         return Ok(None);
     };
+    let has_host = endpoint.parse::<http::Uri>().is_ok_and(|uri| {
+        matches!(uri.scheme_str(), Some("http" | "https")) && uri.host().is_some()
+    });
+    if !has_host {
+        return Err(ConfigError(format!(
+            "S3_ENDPOINT must be an http:// or https:// URL with a host (e.g. http://127.0.0.1:9000), not {endpoint:?}"
+        )));
+    }
     let required = |name: &str| {
         lookup(name).ok_or_else(|| ConfigError(format!("{name} must be set when S3_ENDPOINT is")))
     };
@@ -545,6 +553,10 @@ mod tests {
             ("S3_ACCESS_KEY_ID", "ak"),
             ("S3_SECRET_ACCESS_KEY", "sk"),
         ];
+        for endpoint in ["/s3", "127.0.0.1:9000", "ftp://store"] {
+            let err = with(&[store.as_slice(), &[("S3_ENDPOINT", endpoint)]].concat()).unwrap_err();
+            assert!(err.to_string().contains("S3_ENDPOINT"), "{endpoint}: {err}");
+        }
         let redirect = with(&[store.as_slice(), &[("S3_REDIRECT_DOWNLOADS", "true")]].concat());
         assert!(redirect.unwrap().s3.unwrap().redirect_downloads);
         let bad = with(&[store.as_slice(), &[("S3_REDIRECT_DOWNLOADS", "yes")]].concat());

@@ -3,7 +3,6 @@
 use actix_web::web::Bytes;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::retry::RetryConfig;
-use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::config::{
     BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
 };
@@ -36,7 +35,7 @@ pub struct PutDeclaration<'a> {
 #[derive(Clone)]
 pub struct S3Store {
     client: Client,
-    /// Photo uploads' PUTs, on the client's own connections.
+    /// PUTs of new objects, on the client's own connections.
     put: ConditionalPut,
     bucket: String,
     redirect_downloads: bool,
@@ -88,17 +87,13 @@ impl S3Store {
             .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
             .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
             // A store that is down must answer 503 soon, not after the SDK's default three
-            // attempts with one-second backoff: one quick retry for a passing fault, and a
-            // short connect timeout for a host that does not answer at all.
+            // attempts with one-second backoff: one quick retry for a passing fault. The
+            // connector above holds the connect timeout, for a host that does not answer at
+            // all (the client's own timeout settings do not reach a connector given this way).
             .retry_config(
                 RetryConfig::standard()
                     .with_max_attempts(2)
                     .with_initial_backoff(std::time::Duration::from_millis(100)),
-            )
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(CONNECT_TIMEOUT)
-                    .build(),
             )
             .build();
         S3Store {

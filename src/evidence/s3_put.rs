@@ -1,5 +1,6 @@
-//! The conditional PUT of every photo upload, signed with SigV4 by the SDK's own signer and
-//! sent on the connector the SDK client shares.
+//! The conditional PUT of every new object (photos and their thumbnails, resumable uploads'
+//! parts, papers), signed with SigV4 by the SDK's own signer and sent on the connector the SDK
+//! client shares.
 //!
 //! Why not `client.put_object()`: the SDK runs each operation through its orchestrator
 //! (interceptors, endpoint rules, auth scheme resolution, config layers), measured at ~0.3 ms
@@ -21,13 +22,14 @@ use aws_smithy_types::body::SdkBody;
 
 use super::store::StoreError;
 
-/// How long one attempt may take before it counts as failed: a 20 MiB photo at 1 MiB/s.
+/// How long one attempt may take before it counts as failed: a 20 MiB photo at under 1 MiB/s.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The pause before the one retry of a failed attempt, as the SDK client is configured.
+/// The pause before the one retry of a failed attempt (the client's own retries start at the
+/// same 100 ms, with jitter).
 const RETRY_PAUSE: Duration = Duration::from_millis(100);
 
-/// Where and as whom photos are PUT.
+/// Where and as whom objects are PUT. The credentials are the configuration's, fixed at start.
 #[derive(Clone)]
 pub struct ConditionalPut {
     pub connector: SharedHttpConnector,
@@ -41,14 +43,17 @@ pub struct ConditionalPut {
 enum Answer {
     Stored,
     AlreadyThere,
-    /// Worth one more try: the connection failed, timed out, or the store is busy.
+    /// Worth one more try: the connection failed or timed out (perhaps after the store had the
+    /// bytes), or the store is busy.
     Transient(String),
     Refused(String),
 }
 
 impl ConditionalPut {
     /// PUTs `bytes` at `key` unless the key is taken (`If-None-Match: *`; 412 means it is):
-    /// `true` when this call stored them. `checksum` (base64 SHA-256) goes as
+    /// `true` when this call stored them. When an attempt's answer is lost and the retry finds
+    /// the key taken, that is `false` too: the caller then never removes an object that may
+    /// be another upload's. `checksum` (base64 SHA-256) goes as
     /// `x-amz-checksum-sha256`, so the store itself refuses other bytes. The payload is not
     /// hashed to sign it (UNSIGNED-PAYLOAD, as a presigned PUT is).
     pub async fn put_new(
@@ -68,7 +73,7 @@ impl ConditionalPut {
                 self.attempt(key, bytes.clone(), content_type, checksum),
             )
             .await
-            .unwrap_or_else(|_| Answer::Transient("the store did not answer in time".into()));
+            .unwrap_or_else(|_| Answer::Transient(format!("PUT {key}: no answer in time")));
             match sent {
                 Answer::Stored => return Ok(true),
                 Answer::AlreadyThere => return Ok(false),
@@ -103,8 +108,17 @@ impl ConditionalPut {
             200..=299 => Answer::Stored,
             412 => Answer::AlreadyThere,
             _ => {
-                let why = format!("PUT {key}: {status} {}", error_code(&body));
-                if status >= 500 || status == 408 || status == 429 {
+                let code = error_code(&body);
+                let why = format!("PUT {key}: {status} {code}");
+                // As the SDK's retry classifier: throttling, timeouts and the store's own
+                // errors; and a conditional write that raced another (AWS asks for a retry).
+                let transient = status >= 500
+                    || matches!(status, 408 | 429)
+                    || matches!(
+                        code.as_str(),
+                        "RequestTimeout" | "SlowDown" | "ConditionalRequestConflict"
+                    );
+                if transient {
                     Answer::Transient(why)
                 } else {
                     Answer::Refused(why)
