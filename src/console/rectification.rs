@@ -2,9 +2,7 @@
 //! photos taken with its camera (整改照片) and what was done (整改说明). The photos go through
 //! the same ingest as `POST /api/v1/photos`, then the same `submit_rectification` transition.
 
-use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::StreamExt;
 
 use super::{PageError, Visitor, form, see_other};
 use crate::AppState;
@@ -12,8 +10,9 @@ use crate::auth::scope::Scope;
 use crate::conditional::IfMatch;
 use crate::db;
 use crate::error::ApiError;
+use crate::evidence::form_data::FormData;
 use crate::evidence::ingest::{self, Declared};
-use crate::evidence::spool::{Spooled, multipart_chunks, spool};
+use crate::evidence::spool::{Spooled, spool};
 use crate::hazard::model;
 use crate::hazard::transitions::{self, TransitionRequest};
 use crate::hazard::workflow::Action;
@@ -29,17 +28,10 @@ struct Proof {
     photos: Vec<Spooled>,
 }
 
-fn malformed(e: impl std::fmt::Display) -> ApiError {
-    ApiError::BadRequest {
-        code: "malformed_multipart",
-        detail: e.to_string(),
-    }
-}
-
 /// Reads the form. The session's token must come first (the form puts it first): no photo is
 /// spooled before it has been checked. Photos are spooled (`evidence::spool`), not looked at.
 async fn read(
-    mut body: Multipart,
+    mut body: FormData<web::Payload>,
     state: &AppState,
     req: &HttpRequest,
     visitor: &Visitor,
@@ -47,21 +39,13 @@ async fn read(
     let max_bytes = state.config.photo_max_bytes;
     let mut proof = Proof::default();
     let mut checked = false;
-    while let Some(field) = body.next().await {
-        let mut field = field.map_err(malformed)?;
-        let name = field.name().unwrap_or("").to_owned();
-        if name == "photo" {
+    while let Some(field) = body.next_field().await? {
+        if field.name == "photo" {
             if !checked {
                 return Err(PageError::ForgedForm);
             }
             // A file input left empty still sends a part with no bytes.
-            let photo = spool(
-                multipart_chunks(&mut field),
-                max_bytes,
-                None,
-                &state.upload_memory,
-            )
-            .await?;
+            let photo = spool(body.chunks(), max_bytes, None, &state.upload_memory).await?;
             if !photo.is_empty() {
                 if proof.photos.len() == MAX_PHOTOS {
                     return Err(ApiError::validation("photo", "at most 20 photos").into());
@@ -70,17 +54,8 @@ async fn read(
             }
             continue;
         }
-        let mut text = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(malformed)?;
-            if text.len() + chunk.len() > MAX_TEXT {
-                return Err(ApiError::validation(name, "is too long").into());
-            }
-            text.extend_from_slice(&chunk);
-        }
-        let text = String::from_utf8(text)
-            .map_err(|_| ApiError::validation(name.clone(), "is not UTF-8 text"))?;
-        match name.as_str() {
+        let text = body.text(&field.name, MAX_TEXT).await?;
+        match field.name.as_str() {
             "csrf" => {
                 form::check(req, &visitor.csrf_token, &text)?;
                 checked = true;
@@ -106,7 +81,7 @@ pub async fn submit(
     req: HttpRequest,
     visitor: Visitor,
     id: web::Path<uuid::Uuid>,
-    body: Multipart,
+    body: web::Payload,
 ) -> Result<HttpResponse, PageError> {
     let back = format!("/console/hazards/{}", *id);
     async move {
@@ -122,7 +97,7 @@ pub async fn submit(
             transitions::may_take(conn, &caller, &hazard, Action::SubmitRectification).map(drop)
         })
         .await?;
-        let proof = read(body, &state, &req, &visitor).await?;
+        let proof = read(FormData::of(&req, body)?, &state, &req, &visitor).await?;
         let Some(version) = proof.version else {
             return Err(
                 ApiError::validation("version", "must be the version the page showed").into(),

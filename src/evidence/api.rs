@@ -1,16 +1,15 @@
 //! Photo endpoints: multipart upload, metadata, original and thumbnail.
 
-use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
-use futures_util::StreamExt;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::form_data::FormData;
 use super::ingest::{self, Declared};
 use super::model::{self, PhotoRow};
-use super::spool::{Spooled, UploadMemory, multipart_chunks, spool};
+use super::spool::{Spooled, UploadMemory, spool};
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::db;
@@ -113,7 +112,7 @@ const MAX_TEXT_FIELD: usize = 1024;
 /// Reads the form, holding at most `max_bytes` of the file: past that the upload stops at once.
 /// `size_hint` is the request's length, which a form of one photo is little more than.
 async fn read_form(
-    mut form: Multipart,
+    form: &mut FormData<web::Payload>,
     max_bytes: usize,
     size_hint: Option<usize>,
     memory: &UploadMemory,
@@ -121,37 +120,17 @@ async fn read_form(
     let mut file: Option<Spooled> = None;
     let mut purpose = None;
     let mut declared = Declared::default();
-    while let Some(field) = form.next().await {
-        let mut field = field.map_err(|e| ApiError::BadRequest {
-            code: "malformed_multipart",
-            detail: e.to_string(),
-        })?;
-        let name = field.name().unwrap_or("").to_owned();
-        if name == "file" {
-            file = Some(spool(multipart_chunks(&mut field), max_bytes, size_hint, memory).await?);
+    while let Some(field) = form.next_field().await? {
+        if field.name == "file" {
+            file = Some(spool(form.chunks(), max_bytes, size_hint, memory).await?);
             continue;
         }
-        let limit = MAX_TEXT_FIELD;
-        let mut data = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| ApiError::BadRequest {
-                code: "malformed_multipart",
-                detail: e.to_string(),
-            })?;
-            if data.len() + chunk.len() > limit {
-                return Err(ApiError::validation(name, "is too long"));
-            }
-            data.extend_from_slice(&chunk);
-        }
-        let text = || {
-            String::from_utf8(data.clone())
-                .map_err(|_| ApiError::validation(name.clone(), "is not UTF-8 text"))
-        };
-        if name == "purpose" {
-            purpose = Some(text()?);
-        } else if !ingest::declare(&mut declared, &name, &text()?)? {
+        let text = form.text(&field.name, MAX_TEXT_FIELD).await?;
+        if field.name == "purpose" {
+            purpose = Some(text);
+        } else if !ingest::declare(&mut declared, &field.name, &text)? {
             return Err(ApiError::validation(
-                name,
+                field.name,
                 "is not a field of a photo upload",
             ));
         }
@@ -181,7 +160,7 @@ pub async fn upload_photo(
     state: web::Data<AppState>,
     caller: AuthUser,
     req: HttpRequest,
-    form: Multipart,
+    body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let is_multipart = req
         .headers()
@@ -198,7 +177,7 @@ pub async fn upload_photo(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse().ok());
     let (file, purpose, declared) = read_form(
-        form,
+        &mut FormData::of(&req, body)?,
         state.config.photo_max_bytes,
         size_hint,
         &state.upload_memory,

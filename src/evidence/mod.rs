@@ -2,6 +2,7 @@
 //! record, and serve to those who may see it. The original bytes are kept unchanged.
 
 pub mod api;
+pub mod form_data;
 pub mod ingest;
 pub mod inspect;
 pub mod jpeg;

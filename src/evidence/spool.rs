@@ -153,18 +153,6 @@ pub async fn spool(
     }
 }
 
-/// A form part's bytes, a broken form answering 400 `malformed_multipart`.
-pub fn multipart_chunks(
-    field: &mut actix_multipart::Field,
-) -> impl Stream<Item = Result<Bytes, ApiError>> + Unpin + '_ {
-    field.map(|chunk| {
-        chunk.map_err(|e| ApiError::BadRequest {
-            code: "malformed_multipart",
-            detail: e.to_string(),
-        })
-    })
-}
-
 /// A temporary file being written in blocks: every write to a tokio file is a trip through the
 /// blocking pool, so the network's chunks (8–64 KiB) are gathered first.
 struct FileSpool {

@@ -355,6 +355,26 @@ async fn what_is_refused_leaves_nothing(app: TestApp, s3: Option<&S3Server>) {
         )
         .await;
     no_file.problem(415, "unsupported_media_type");
+    // A form cut off after the photo's bytes, before its closing boundary.
+    let mut cut_short =
+        b"--cut-short\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nsite\r\n\
+        --cut-short\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\n"
+            .to_vec();
+    cut_short.extend_from_slice(&phone_jpeg(2));
+    let cut_short = TestRequest::post()
+        .uri("/api/v1/photos")
+        .insert_header(("content-type", "multipart/form-data; boundary=cut-short"))
+        .set_payload(cut_short);
+    app.send_as(&user.access, cut_short)
+        .await
+        .problem(400, "malformed_multipart");
+    let no_boundary = TestRequest::post()
+        .uri("/api/v1/photos")
+        .insert_header(("content-type", "multipart/form-data"))
+        .set_payload(b"--x\r\n\r\n".to_vec());
+    app.send_as(&user.access, no_boundary)
+        .await
+        .problem(400, "malformed_multipart");
     assert_eq!(photo_rows(&app), 0);
     assert_eq!(objects(&app, s3), 0);
 }
