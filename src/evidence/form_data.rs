@@ -63,6 +63,8 @@ pub struct FormData<S> {
     parts: usize,
     /// Bytes dropped in the preamble.
     skipped: usize,
+    /// How much of the head has been searched for its end, so each chunk is searched once.
+    head_searched: usize,
 }
 
 impl FormData<actix_web::web::Payload> {
@@ -104,6 +106,7 @@ where
             ready: VecDeque::new(),
             parts: 0,
             skipped: 0,
+            head_searched: 0,
         })
     }
 
@@ -126,13 +129,14 @@ where
                         return Ok(Some(field));
                     }
                     if self.place == Place::Head {
+                        // The head so far is unfinished; the chunk may hold a body after it.
+                        if self.carry.len() + self.pending.len() > MAX_HEAD + 4 {
+                            return Err(malformed("a part's headers are too long"));
+                        }
                         let chunk = self.next_chunk().await?;
                         self.carry
                             .extend_from_slice(&std::mem::take(&mut self.pending));
                         self.carry.extend_from_slice(&chunk);
-                        if self.carry.len() > MAX_HEAD + 4 {
-                            return Err(malformed("a part's headers are too long"));
-                        }
                     }
                 }
             }
@@ -235,6 +239,7 @@ where
             },
         };
         self.place = Place::Head;
+        self.head_searched = 0;
         self.pending = rest;
         Ok(())
     }
@@ -278,12 +283,24 @@ where
             _ => return Err(malformed("a boundary is followed by something else")),
         }
         let start = padding + 2;
+        // The head ends at an empty line; parsed only once that has come.
+        let from = self.head_searched.saturating_sub(3).max(padding);
+        match memmem::find(&input[from..], b"\r\n\r\n") {
+            Some(at) if from + at <= MAX_HEAD => {}
+            Some(_) => return Err(malformed("a part's headers are too long")),
+            None if input.len() > MAX_HEAD => {
+                return Err(malformed("a part's headers are too long"));
+            }
+            None => {
+                self.head_searched = input.len();
+                return Ok(None);
+            }
+        }
         let mut headers = [httparse::EMPTY_HEADER; 16];
         let (length, field) = match httparse::parse_headers(&input[start..], &mut headers) {
             Ok(httparse::Status::Complete((length, headers))) => (length, field_of(headers)?),
-            Ok(httparse::Status::Partial) if input.len() <= MAX_HEAD => return Ok(None),
             Ok(httparse::Status::Partial) => {
-                return Err(malformed("a part's headers are too long"));
+                return Err(malformed("a part's headers do not end"));
             }
             Err(e) => return Err(malformed(format!("a part's headers: {e}"))),
         };

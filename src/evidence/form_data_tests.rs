@@ -151,6 +151,31 @@ async fn chunks_of_every_small_size_read_the_same_parts() {
 }
 
 #[actix_web::test]
+async fn headers_cut_anywhere_before_a_large_chunk_are_read() {
+    let photo: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
+    let parts = [
+        part("purpose", None, b"site"),
+        part("file", Some("a.jpg"), &photo),
+        part("note", None, b"done"),
+    ];
+    let bytes = form(&parts);
+    for cut in 0..400 {
+        let got = read_all(&bytes, &[cut]).await.unwrap();
+        assert_eq!(got, expected(&parts), "cut at {cut}");
+    }
+}
+
+#[actix_web::test]
+async fn single_bytes_between_empty_chunks_without_a_preamble_read_the_same_parts() {
+    let parts = sample();
+    let whole = form(&parts);
+    let first = whole.windows(2).position(|w| w == b"--").unwrap();
+    let bytes = &whole[first..];
+    let cuts: Vec<usize> = (0..bytes.len()).flat_map(|i| [i, i]).collect();
+    assert_eq!(read_all(bytes, &cuts).await.unwrap(), expected(&parts));
+}
+
+#[actix_web::test]
 async fn a_large_part_is_handed_on_in_the_chunks_it_came_in() {
     let photo: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
     let bytes = form(&[part("file", Some("a.jpg"), &photo)]);
