@@ -22,6 +22,7 @@ pub mod idempotency;
 pub mod idempotency_key;
 pub mod ids;
 pub mod inspection;
+pub mod json_time;
 pub mod notify;
 pub mod openapi;
 pub mod ops;

@@ -61,6 +61,7 @@ pub struct HazardView {
     pub location: Option<String>,
     pub legal_basis: Option<String>,
     pub checklist_item_code: Option<String>,
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub deadline: DateTime<Utc>,
     pub responsible_person: String,
     pub measures: String,
@@ -77,9 +78,13 @@ pub struct HazardView {
     pub reported_by: uuid::Uuid,
     /// Also sent as `ETag`; send it back in `If-Match` to act on this version.
     pub version: i64,
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::json_time::maybe_utc")]
     pub rectified_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::json_time::maybe_utc")]
     pub closed_at: Option<DateTime<Utc>>,
     /// The photos attached to it (in single-hazard answers; lists leave them out).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -251,15 +256,20 @@ pub async fn list_hazards(
         at: h.created_at,
         id: h.id.clone(),
     });
-    Ok(HttpResponse::Ok().json(HazardPage {
+    let items = rows.len();
+    let page = HazardPage {
         items: rows
             .into_iter()
             .map(|row| HazardView::new(row, now))
             .collect(),
         next_cursor,
         server_time,
-    }))
+    };
+    Ok(pagination::json_page(&page, items, HAZARD_JSON_BYTES))
 }
+
+/// About what a hazard takes in a list page (~700 bytes with a Chinese description).
+const HAZARD_JSON_BYTES: usize = 1024;
 
 /// One hazard in the caller's scope; `ETag` is its version.
 #[utoipa::path(
