@@ -53,9 +53,9 @@ fn write(time: &DateTime<Utc>, text: &mut [u8; LONGEST]) -> Option<usize> {
     digits(&mut text[17..19], time.second());
     let (fraction, width) = if nanos == 0 {
         (0, 0)
-    } else if nanos % 1_000_000 == 0 {
+    } else if nanos.is_multiple_of(1_000_000) {
         (nanos / 1_000_000, 3)
-    } else if nanos % 1_000 == 0 {
+    } else if nanos.is_multiple_of(1_000) {
         (nanos / 1_000, 6)
     } else {
         (nanos, 9)
@@ -158,7 +158,7 @@ mod tests {
             same_as_chrono(DateTime::from_timestamp(seconds, nanos).unwrap());
             seconds += 7_777_777 + i64::from(nanos % 86_400);
             nanos = (nanos.wrapping_mul(1_103_515_245).wrapping_add(12_345)) % 1_000_000_000;
-            if nanos % 3 == 0 {
+            if nanos.is_multiple_of(3) {
                 nanos -= nanos % 1_000_000;
             }
         }
