@@ -22,6 +22,18 @@ impl Backend {
         (1..=n).map(one).collect::<Vec<_>>().join(", ")
     }
 
+    /// Empties a table in the current transaction and leaves it no free space to fill, so
+    /// rows inserted next lie in the order they are written: PostgreSQL's `TRUNCATE` (which
+    /// holds the table from readers until commit) gives it a new file, where `DELETE` would
+    /// leave holes that vacuum hands to the next inserts; SQLite's `DELETE` without a `WHERE`
+    /// already drops the table's pages.
+    pub fn emptying(self, table: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("DELETE FROM {table}"),
+            Backend::Postgres => format!("TRUNCATE {table}"),
+        }
+    }
+
     /// A condition keeping only log rows (`outbox_events`) whose writing transaction is older
     /// than every one still running, so no row can later appear before them; `None` where
     /// writers are serialised and positions already come in commit order (SQLite).

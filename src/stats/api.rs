@@ -148,35 +148,21 @@ fn count<T: Send>(
     }
 }
 
-/// The inspection figures of the whole selection, when the groups were counted by `group`.
+/// The inspection figures of the whole selection, when the groups were counted by a key.
 fn inspection_totals(
     conn: &mut DbConnection,
-    pool: &DbPool,
-    plan: Option<&Plan>,
     selection: &Selection,
-    group: GroupBy,
     groups: &Counted,
 ) -> Result<InspectionCounts, ApiError> {
-    match plan {
-        // An inspection counts for every officer present: the totals are the ungrouped tallies.
-        Some(plan) if group == GroupBy::Inspector => {
-            tallied::inspection_totals(conn, pool, plan, selection)
-        }
-        // Every inspection falls in exactly one of the tallies' other groups, so the count
-        // adds up; distinct enterprises do not.
-        Some(plan) => Ok(InspectionCounts {
-            inspections: groups.inspections.values().map(|c| c.inspections).sum(),
-            enterprises: tallied::enterprises_inspected(conn, plan, selection, None)?
-                .into_values()
-                .next()
-                .unwrap_or(0),
-        }),
-        None => Ok(query::inspection_counts(conn, selection, None)?
-            .into_iter()
-            .next()
-            .map(|(_, c)| c)
-            .unwrap_or_default()),
+    // The tallies count them beside the groups (`tallied::counted`).
+    if let Some(totals) = groups.inspection_totals {
+        return Ok(totals);
     }
+    Ok(query::inspection_counts(conn, selection, None)?
+        .into_iter()
+        .next()
+        .map(|(_, c)| c)
+        .unwrap_or_default())
 }
 
 pub fn compute(
@@ -214,11 +200,12 @@ pub fn compute(
     };
     // Every hazard falls in exactly one group, so its totals are the groups' sums: one scan of
     // the largest table instead of two.
-    let inspections = inspection_totals(conn, pool, plan, selection, group, &counted)?;
+    let inspections = inspection_totals(conn, selection, &counted)?;
     let totals = Figures::new(sum(counted.hazards.values()), inspections, &all_enforcement);
     let Counted {
         hazards,
         inspections,
+        ..
     } = counted;
     let keys: BTreeSet<String> = hazards
         .keys()

@@ -65,6 +65,9 @@ fn key_sql(
 pub struct Counted {
     pub hazards: BTreeMap<String, HazardCounts>,
     pub inspections: BTreeMap<String, InspectionCounts>,
+    /// The whole selection's inspections, when they were counted with the groups because they
+    /// cannot be added up from them (by inspector, from the tallies).
+    pub inspection_totals: Option<InspectionCounts>,
 }
 
 /// Hazard and inspection counts per group key, counted from the rows, and what `beside` reads
@@ -87,6 +90,7 @@ pub fn counted<T: Send>(
     let counted = Counted {
         hazards: hazards.into_iter().collect(),
         inspections: inspections.into_iter().collect(),
+        inspection_totals: None,
     };
     Ok((counted, beside_result))
 }

@@ -300,19 +300,39 @@ pub fn counted<T: Send>(
     now: NaiveDateTime,
     beside: impl FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send,
 ) -> Result<(Counted, T), ApiError> {
-    let ((sums, overdue), (enterprises, beside_result)) = db::side_by_side(
+    let ((sums, overdue, totals), (enterprises, beside_result)) = db::side_by_side(
         conn,
         pool,
         |conn| {
             let sums = tally_sums(conn, plan, selection, group)?;
-            Ok((sums, query::overdue_counts(conn, selection, group, now)?))
+            let overdue = query::overdue_counts(conn, selection, group, now)?;
+            // The groups' distinct enterprises beside take about as long as the sums and the
+            // totals together, so the totals are read here rather than after both.
+            let totals = match group {
+                None => None,
+                // An inspection counts for every officer present: the ungrouped tallies.
+                Some(GroupBy::Inspector) => Some(inspection_totals(conn, plan, selection)?),
+                // Every inspection falls in exactly one of the other groups, so the count adds
+                // up; distinct enterprises do not.
+                Some(_) => Some(InspectionCounts {
+                    inspections: sums.values().map(|[inspections, ..]| inspections).sum(),
+                    enterprises: enterprises_inspected(conn, plan, selection, None)?
+                        .into_values()
+                        .next()
+                        .unwrap_or(0),
+                }),
+            };
+            Ok((sums, overdue, totals))
         },
         |conn| {
             let enterprises = enterprises_inspected(conn, plan, selection, group)?;
             Ok((enterprises, beside(conn)?))
         },
     )?;
-    let mut counted = Counted::default();
+    let mut counted = Counted {
+        inspection_totals: totals,
+        ..Counted::default()
+    };
     for (
         key,
         [
@@ -350,18 +370,13 @@ pub fn counted<T: Send>(
 /// The inspections of the whole selection and their distinct enterprises, from the ungrouped
 /// tallies and without the hazard figures: the totals of an answer by inspector, where an
 /// inspection by two officers counts once.
-pub fn inspection_totals(
+fn inspection_totals(
     conn: &mut DbConnection,
-    pool: &DbPool,
     plan: &Plan,
     selection: &Selection,
 ) -> Result<InspectionCounts, ApiError> {
-    let (sums, enterprises) = db::side_by_side(
-        conn,
-        pool,
-        |conn| tally_sums(conn, plan, selection, None),
-        |conn| enterprises_inspected(conn, plan, selection, None),
-    )?;
+    let sums = tally_sums(conn, plan, selection, None)?;
+    let enterprises = enterprises_inspected(conn, plan, selection, None)?;
     Ok(InspectionCounts {
         inspections: sums.values().map(|[inspections, ..]| inspections).sum(),
         enterprises: enterprises.into_values().next().unwrap_or(0),

@@ -285,6 +285,73 @@ backend_test!(async fn periods_bound_the_figures_and_bad_ones_are_refused(app) {
 
 /// Moves each hazard's report and each inspection's submission back by 0 to 44 days, so the
 /// records fall on many days across month ends (the tallies are then recounted).
+/// A recount writes each tally in its primary key's order, as tallies grown day by day lie on
+/// disk: read in the order the rows are stored, the keys ascend.
+fn recounted_in_key_order(conn: &mut safeloop::db::DbConnection) {
+    #[derive(diesel::QueryableByName)]
+    struct Key {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        key: String,
+    }
+    let stored_order = match conn.backend() {
+        safeloop::db::Backend::Postgres => "ctid",
+        safeloop::db::Backend::Sqlite => "rowid",
+    };
+    let tables = [
+        ("report_tallies", "month, county_code, sector_code"),
+        (
+            "officer_tallies",
+            "month, officer_id, county_code, sector_code",
+        ),
+        ("day_tallies", "day, county_code, sector_code"),
+        (
+            "officer_day_tallies",
+            "day, officer_id, county_code, sector_code",
+        ),
+        (
+            "inspected_enterprises",
+            "year, enterprise_id, region_code, sector_code",
+        ),
+        (
+            "officer_inspected_enterprises",
+            "year, officer_id, enterprise_id, region_code, sector_code",
+        ),
+        (
+            "inspected_enterprise_days",
+            "month, enterprise_id, region_code, sector_code",
+        ),
+        (
+            "officer_inspected_enterprise_days",
+            "month, officer_id, enterprise_id, region_code, sector_code",
+        ),
+    ];
+    let mut officer_rows = 0;
+    for (table, columns) in tables {
+        // The key as one text: a space sorts before every character the key columns hold.
+        let key = columns
+            .split(", ")
+            .map(|c| format!("CAST({c} AS TEXT)"))
+            .collect::<Vec<_>>()
+            .join(" || ' ' || ");
+        let keys: Vec<String> = diesel::sql_query(format!(
+            "SELECT {key} AS key FROM {table} ORDER BY {stored_order}"
+        ))
+        .load::<Key>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|k| k.key)
+        .collect();
+        assert!(
+            keys.windows(2).all(|pair| pair[0] < pair[1]),
+            "{table}: {keys:#?}"
+        );
+        if columns.contains("officer_id") {
+            officer_rows += keys.len();
+        }
+    }
+    assert!(officer_rows > 20, "enough rows to be out of order");
+}
+
 fn spread_over_days(app: &TestApp) {
     use safeloop::db::schema::{hazards, inspections};
     let mut conn = app.db();
@@ -380,6 +447,7 @@ backend_test!(async fn the_tallies_answer_as_the_rows_do(app) {
     spread_over_days(&app);
     safeloop::stats::tally::rebuild(&mut conn).unwrap();
     assert_eq!(safeloop::stats::tally::differences(&mut conn).unwrap(), 0);
+    recounted_in_key_order(&mut conn);
     // Any run of whole days: whole months from the monthly tallies, the edges from the daily
     // ones, against the same run from a microsecond earlier, counted from the rows.
     let today = (Utc::now() + Duration::hours(8)).date_naive();
