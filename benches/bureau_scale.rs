@@ -225,23 +225,25 @@ const SUMS: &str = "SUM(inspections), SUM(hazards_found), SUM(major_hazards_foun
 const HALF_YEAR_EDGE_DAYS: &str = "((day >= '2025-03-15' AND day < '2025-04-01') \
                                    OR (day >= '2025-09-01' AND day < '2025-09-15'))";
 
-/// The half year's rows of a day-bits `table`: April to August whole, and the days of March
-/// and September inside the period (bit d-1 for day d).
+/// The half year's rows of an inspected-enterprise `table` (a row per year): April to August
+/// from the month bits, the days of March and September inside the period from their day bits
+/// (bit d-1 for day d).
 fn half_year_day_bits(table: &str) -> String {
     let (march, september) = (((1 << 17) - 1) << 14, (1 << 14) - 1);
+    let april_to_august = 0b1_1111 << 3;
     format!(
-        "FROM {table} WHERE (month = '2025-03' AND (days & {march}) <> 0) \
-         OR (month >= '2025-04' AND month < '2025-09') \
-         OR (month = '2025-09' AND (days & {september}) <> 0)"
+        "FROM {table} WHERE year = 2025 AND ((months & {april_to_august}) <> 0 \
+         OR (days_03 & {march}) <> 0 OR (days_09 & {september}) <> 0)"
     )
 }
 
 /// The half year's figures by sector by hand over the tallies: April to August from
 /// `report_tallies`, 15-31 March and 1-14 September from `day_tallies`, distinct enterprises
-/// from the day bits of `inspected_enterprise_days`, overdue and enforcement as for the year.
+/// from the month and day bits of `inspected_enterprises`, overdue and enforcement as for the
+/// year.
 fn half_year_tallies_sql() -> Vec<String> {
     let (from, to) = HALF_YEAR_SQL;
-    let enterprises = half_year_day_bits("inspected_enterprise_days");
+    let enterprises = half_year_day_bits("inspected_enterprises");
     vec![
         format!(
             "SELECT sector_code, {SUMS} FROM report_tallies \
@@ -285,14 +287,14 @@ fn half_year_inspector_sql() -> Vec<String> {
         ),
         format!(
             "SELECT officer_id, COUNT(DISTINCT enterprise_id) {} GROUP BY officer_id",
-            half_year_day_bits("officer_inspected_enterprise_days")
+            half_year_day_bits("officer_inspected_enterprises")
         ),
         "SELECT SUM(inspections) FROM report_tallies WHERE month >= '2025-04' AND month < '2025-09'"
             .into(),
         format!("SELECT SUM(inspections) FROM day_tallies WHERE {HALF_YEAR_EDGE_DAYS}"),
         format!(
             "SELECT COUNT(DISTINCT enterprise_id) {}",
-            half_year_day_bits("inspected_enterprise_days")
+            half_year_day_bits("inspected_enterprises")
         ),
     ]
     .into_iter()

@@ -328,6 +328,18 @@ diesel::table! {
         region_code -> Text,
         sector_code -> Text,
         months -> Integer,
+        days_01 -> Integer,
+        days_02 -> Integer,
+        days_03 -> Integer,
+        days_04 -> Integer,
+        days_05 -> Integer,
+        days_06 -> Integer,
+        days_07 -> Integer,
+        days_08 -> Integer,
+        days_09 -> Integer,
+        days_10 -> Integer,
+        days_11 -> Integer,
+        days_12 -> Integer,
     }
 }
 
@@ -354,6 +366,18 @@ diesel::table! {
         region_code -> Text,
         sector_code -> Text,
         months -> Integer,
+        days_01 -> Integer,
+        days_02 -> Integer,
+        days_03 -> Integer,
+        days_04 -> Integer,
+        days_05 -> Integer,
+        days_06 -> Integer,
+        days_07 -> Integer,
+        days_08 -> Integer,
+        days_09 -> Integer,
+        days_10 -> Integer,
+        days_11 -> Integer,
+        days_12 -> Integer,
     }
 }
 
@@ -383,27 +407,6 @@ diesel::table! {
         hazards_rectified -> BigInt,
         major_hazards_rectified -> BigInt,
         hazards_closed -> BigInt,
-    }
-}
-
-diesel::table! {
-    inspected_enterprise_days (month, enterprise_id, region_code, sector_code) {
-        month -> Text,
-        enterprise_id -> Text,
-        region_code -> Text,
-        sector_code -> Text,
-        days -> Integer,
-    }
-}
-
-diesel::table! {
-    officer_inspected_enterprise_days (month, officer_id, enterprise_id, region_code, sector_code) {
-        month -> Text,
-        officer_id -> Text,
-        enterprise_id -> Text,
-        region_code -> Text,
-        sector_code -> Text,
-        days -> Integer,
     }
 }
 
@@ -601,8 +604,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     officer_inspected_enterprises,
     day_tallies,
     officer_day_tallies,
-    inspected_enterprise_days,
-    officer_inspected_enterprise_days,
     webhook_endpoints,
     webhook_deliveries,
     hazard_reminders,

@@ -15,19 +15,21 @@ use diesel::sql_types::{BigInt, Bool, Text};
 
 use super::figures::{GroupBy, HazardCounts, InspectionCounts, next_region_level};
 use super::query::{self, Counted, Selection};
-use super::tally::Grain;
+use super::tally::{self, Grain};
 use crate::auth::scope::Scope;
 use crate::calendar;
 use crate::db::schema::{
-    day_tallies, inspected_enterprise_days, inspected_enterprises, officer_day_tallies,
-    officer_inspected_enterprise_days, officer_inspected_enterprises, officer_tallies,
-    report_tallies,
+    day_tallies, inspected_enterprises, officer_day_tallies, officer_inspected_enterprises,
+    officer_tallies, report_tallies,
 };
 use crate::db::{self, DbBackend, DbConnection, DbPool};
 use crate::error::ApiError;
 
 /// The region and sector codes tallies are kept under (`tally::county_of`).
 const COUNTY_DIGITS: usize = 6;
+
+/// The bits of every day of a month (bit d-1 for day d).
+const ALL_DAYS: i32 = 0x7FFF_FFFF;
 
 /// What the tallies are asked: a period of whole days, split into whole months and the days
 /// outside them, inside an area.
@@ -127,18 +129,61 @@ impl Plan {
         masks
     }
 
-    /// Each month the runs of days touch, with the bits of its days inside the period (bit
-    /// d-1 for day d, as `inspected_enterprise_days.days` holds them).
-    fn day_masks(&self) -> Vec<(String, i32)> {
+    /// Each month the runs of days touch, as its year and number, with the bits of its days
+    /// inside the period (bit d-1 for day d, as the `days_MM` columns hold them).
+    fn day_masks(&self) -> Vec<(i32, u32, i32)> {
         self.days
             .iter()
             .map(|(first, end)| {
                 let days = (*end - *first).num_days();
                 let mask = ((1i64 << days) - 1) << first.day0();
                 let mask = i32::try_from(mask).expect("a run lies in one month");
-                (first.format("%Y-%m").to_string(), mask)
+                (first.year(), first.month(), mask)
             })
             .collect()
+    }
+
+    /// Per year the period touches, the bits of the days inside it in each month: all of a
+    /// whole month's, none of a month outside it.
+    fn month_day_masks(&self) -> Vec<(i32, [i32; 12])> {
+        let mut years: BTreeMap<i32, [i32; 12]> = BTreeMap::new();
+        for (year, months) in self.year_masks() {
+            let masks = years.entry(year).or_default();
+            for (month, mask) in masks.iter_mut().enumerate() {
+                if months & (1 << month) != 0 {
+                    *mask = ALL_DAYS;
+                }
+            }
+        }
+        for (year, month, mask) in self.day_masks() {
+            years.entry(year).or_default()[month as usize - 1] |= mask;
+        }
+        years.into_iter().collect()
+    }
+
+    /// The SQL that keeps the rows of an inspected-enterprise table (a row per year) with an
+    /// inspection inside the period: per year, its whole months from the month bits and the
+    /// days at its edges from the day bits of their months. From integers this code made.
+    fn inspected_period(&self) -> String {
+        let mut years: BTreeMap<i32, Vec<String>> = BTreeMap::new();
+        for (year, mask) in self.year_masks() {
+            years
+                .entry(year)
+                .or_default()
+                .push(format!("(months & {mask}) <> 0"));
+        }
+        for (year, month, mask) in self.day_masks() {
+            let days = tally::days_column(month);
+            years
+                .entry(year)
+                .or_default()
+                .push(format!("({days} & {mask}) <> 0"));
+        }
+        let years: Vec<String> = years
+            .into_iter()
+            .map(|(year, inside)| format!("(year = {year} AND ({}))", inside.join(" OR ")))
+            .collect();
+        format!("({})", years.join(" OR "))
     }
 
     /// The SQL that keeps the rows of the figures' table at `grain` inside the period, from
@@ -383,9 +428,9 @@ fn inspection_totals(
     })
 }
 
-/// Distinct enterprises inspected per group key ("" without grouping). Whole months are read
-/// from the yearly month bits; a period with days at its edges from the monthly day bits, so
-/// that each enterprise is still counted once.
+/// Distinct enterprises inspected per group key ("" without grouping), from a row per
+/// enterprise and year: its whole months from the month bits, the days at its edges from the
+/// day bits of their months, so that each enterprise is counted once.
 pub fn enterprises_inspected(
     conn: &mut DbConnection,
     plan: &Plan,
@@ -412,57 +457,34 @@ pub fn enterprises_inspected(
             )
         };
     }
-    // Periods and masks from dates and integers this code made.
-    let rows: Vec<(String, i64)> = if plan.days.is_empty() {
-        if group == Some(GroupBy::Month) {
-            return enterprises_by_month(conn, plan, selection);
-        }
-        let period = plan
-            .year_masks()
-            .iter()
-            .map(|(year, mask)| format!("(year = {year} AND (months & {mask}) <> 0)"))
-            .collect::<Vec<_>>()
-            .join(" OR ");
-        let period = format!("({period})");
-        if by_officer {
-            distinct!(officer_inspected_enterprises, &period)
-        } else {
-            distinct!(inspected_enterprises, &period)
-        }
+    if group == Some(GroupBy::Month) {
+        return enterprises_by_month(conn, plan, selection);
+    }
+    let period = plan.inspected_period();
+    let rows: Vec<(String, i64)> = if by_officer {
+        distinct!(officer_inspected_enterprises, &period)
     } else {
-        let mut spans: Vec<String> = plan
-            .day_masks()
-            .iter()
-            .map(|(month, mask)| format!("(month = '{month}' AND (days & {mask}) <> 0)"))
-            .collect();
-        if let Some((from, to)) = plan.months {
-            let (from, to) = (from.format("%Y-%m"), to.format("%Y-%m"));
-            spans.push(format!("(month >= '{from}' AND month < '{to}')"));
-        }
-        let period = format!("({})", spans.join(" OR "));
-        if by_officer {
-            distinct!(officer_inspected_enterprise_days, &period)
-        } else {
-            distinct!(inspected_enterprise_days, &period)
-        }
+        distinct!(inspected_enterprises, &period)
     };
     Ok(rows.into_iter().collect())
 }
 
-/// Distinct enterprises inspected in each month of the plan: one pass over each year's rows.
+/// Distinct enterprises inspected in each month of the plan, on its days inside the period:
+/// one pass over each year's rows.
 fn enterprises_by_month(
     conn: &mut DbConnection,
     plan: &Plan,
     selection: &Selection,
 ) -> Result<BTreeMap<String, i64>, ApiError> {
-    let in_month = |bit: u32| {
-        sql::<BigInt>(&format!(
-            "COUNT(DISTINCT CASE WHEN (months & {}) <> 0 THEN enterprise_id END)",
-            1 << bit
-        ))
-    };
     let mut counts = BTreeMap::new();
-    for (year, mask) in plan.year_masks() {
+    for (year, masks) in plan.month_day_masks() {
+        let in_month = |month: usize| {
+            let days = tally::days_column(month as u32 + 1);
+            sql::<BigInt>(&format!(
+                "COUNT(DISTINCT CASE WHEN ({days} & {}) <> 0 THEN enterprise_id END)",
+                masks[month]
+            ))
+        };
         let columns = (
             in_month(0),
             in_month(1),
@@ -491,9 +513,9 @@ fn enterprises_by_month(
         let by_month = [
             row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11,
         ];
-        for (bit, count) in by_month.into_iter().enumerate() {
-            if mask & (1 << bit) != 0 && count > 0 {
-                counts.insert(format!("{year:04}-{:02}", bit + 1), count);
+        for (month, count) in by_month.into_iter().enumerate() {
+            if masks[month] != 0 && count > 0 {
+                counts.insert(format!("{year:04}-{:02}", month + 1), count);
             }
         }
     }
@@ -588,11 +610,18 @@ mod tests {
         assert_eq!(half_year.year_masks(), [(2025, 0b0000_1111_1000)]);
         assert_eq!(
             half_year.day_masks(),
-            [
-                ("2025-03".to_owned(), 0x7FFF_C000),
-                ("2025-09".to_owned(), 0b11_1111_1111_1111)
-            ]
+            [(2025, 3, 0x7FFF_C000), (2025, 9, 0b11_1111_1111_1111)]
         );
+        assert_eq!(
+            half_year.inspected_period(),
+            "((year = 2025 AND ((months & 248) <> 0 OR (days_03 & 2147467264) <> 0 \
+             OR (days_09 & 16383) <> 0)))"
+        );
+        let mut masks = [0; 12];
+        masks[2] = 0x7FFF_C000;
+        masks[3..8].fill(ALL_DAYS);
+        masks[8] = 0b11_1111_1111_1111;
+        assert_eq!(half_year.month_day_masks(), [(2025, masks)]);
         let whole = plan("2025-04-01", "2025-06-01");
         assert!(whole.days.is_empty());
         assert_eq!(whole.tally_filter(Grain::Day), None);
@@ -614,23 +643,17 @@ mod tests {
             ]
         );
         // 20-29 February in a leap year: ten days from bit 19.
-        assert_eq!(
-            across.day_masks()[0],
-            ("2024-02".to_owned(), 0b11_1111_1111 << 19)
-        );
-        assert_eq!(across.day_masks()[1], ("2024-03".to_owned(), 0b1_1111_1111));
+        assert_eq!(across.day_masks()[0], (2024, 2, 0b11_1111_1111 << 19));
+        assert_eq!(across.day_masks()[1], (2024, 3, 0b1_1111_1111));
         let one_day = plan("2024-12-31", "2025-01-01");
-        assert_eq!(one_day.day_masks(), [("2024-12".to_owned(), 1 << 30)]);
+        assert_eq!(one_day.day_masks(), [(2024, 12, 1 << 30)]);
         assert_eq!(
             one_day.tally_filter(Grain::Day).unwrap(),
             "((day >= '2024-12-31' AND day < '2025-01-01'))"
         );
         let to_month_end = plan("2025-01-02", "2025-02-01");
         assert_eq!(to_month_end.months, None);
-        assert_eq!(
-            to_month_end.day_masks(),
-            [("2025-01".to_owned(), 0x7FFF_FFFE)]
-        );
+        assert_eq!(to_month_end.day_masks(), [(2025, 1, 0x7FFF_FFFE)]);
     }
 
     #[test]

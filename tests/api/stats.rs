@@ -316,14 +316,6 @@ fn recounted_in_key_order(conn: &mut safeloop::db::DbConnection) {
             "officer_inspected_enterprises",
             "year, officer_id, enterprise_id, region_code, sector_code",
         ),
-        (
-            "inspected_enterprise_days",
-            "month, enterprise_id, region_code, sector_code",
-        ),
-        (
-            "officer_inspected_enterprise_days",
-            "month, officer_id, enterprise_id, region_code, sector_code",
-        ),
     ];
     let mut officer_rows = 0;
     for (table, columns) in tables {

@@ -5,10 +5,10 @@
 //! - `report_tallies` (migration 000011) and `day_tallies` (000027): the figures that add up
 //!   (inspections, hazards found, rectified, closed, and their major parts) per month or day,
 //!   county and sector;
-//! - `inspected_enterprises` (months of a year) and `inspected_enterprise_days` (days of a
-//!   month): when each enterprise was inspected, under the region and sector its inspections
-//!   carry, so distinct enterprises stay countable;
-//! - `officer_tallies`, `officer_inspected_enterprises` (000026) and their daily twins
+//! - `inspected_enterprises`: which months of a year and which days of each month each
+//!   enterprise was inspected in (a row per year since 000028), under the region and sector
+//!   its inspections carry, so distinct enterprises stay countable over any run of days;
+//! - `officer_tallies`, `officer_inspected_enterprises` (000026) and `officer_day_tallies`
 //!   (000027): the same per officer, for figures grouped by inspector: a hazard counts for the
 //!   officer who reported it, an inspection for every officer present.
 //!
@@ -25,7 +25,7 @@ use diesel::sql_types::{BigInt, Integer, Text};
 
 use crate::calendar;
 use crate::db::schema::inspection_officers;
-use crate::db::{Backend, DatePart, DbConnection};
+use crate::db::{Backend, DbConnection};
 use crate::hazard::model::HazardRow;
 use crate::inspection::model::InspectionRow;
 
@@ -34,9 +34,9 @@ pub use recount::{differences, rebuild};
 /// How finely a tally splits time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grain {
-    /// `YYYY-MM` in the figures; month bits of a year in the inspected-enterprise tables.
+    /// `YYYY-MM` in the figures.
     Month,
-    /// `YYYY-MM-DD` in the figures; day bits of a month in the inspected-enterprise tables.
+    /// `YYYY-MM-DD` in the figures.
     Day,
 }
 
@@ -76,39 +76,21 @@ impl Grain {
             Grain::Day => calendar::day_sql(backend, column),
         }
     }
+}
 
-    /// The table of when enterprises were inspected: everyone's, or per officer.
-    pub fn inspected_table(self, per_officer: bool) -> &'static str {
-        match (self, per_officer) {
-            (Grain::Month, false) => "inspected_enterprises",
-            (Grain::Month, true) => "officer_inspected_enterprises",
-            (Grain::Day, false) => "inspected_enterprise_days",
-            (Grain::Day, true) => "officer_inspected_enterprise_days",
-        }
+/// The table of when enterprises were inspected, a row per year: everyone's, or per officer.
+pub fn inspected_table(per_officer: bool) -> &'static str {
+    if per_officer {
+        "officer_inspected_enterprises"
+    } else {
+        "inspected_enterprises"
     }
+}
 
-    /// The inspected-enterprise tables' span column and the column of bits inside the span.
-    fn inspected_columns(self) -> (&'static str, &'static str) {
-        match self {
-            Grain::Month => ("year", "months"),
-            Grain::Day => ("month", "days"),
-        }
-    }
-
-    /// SQL for the span (the year as an integer, or `YYYY-MM`) and the bit number plus one
-    /// (the month, or the day of the month) of a stored UTC time column.
-    fn inspected_sql(self, backend: Backend, column: &str) -> (String, String) {
-        match self {
-            Grain::Month => (
-                calendar::part_sql(backend, DatePart::Year, column),
-                calendar::part_sql(backend, DatePart::Month, column),
-            ),
-            Grain::Day => (
-                calendar::month_sql(backend, column),
-                calendar::part_sql(backend, DatePart::Day, column),
-            ),
-        }
-    }
+/// The column of an inspected-enterprise row holding the days of `month` (1-12) it was
+/// inspected on, bit d-1 for day d; `months` holds bit m-1 for month m.
+pub fn days_column(month: u32) -> String {
+    format!("days_{month:02}")
 }
 
 /// The additive figures of one row of `report_tallies`, or what one record adds to it.
@@ -240,8 +222,8 @@ pub fn inspection_submitted(
     Ok(())
 }
 
-/// Sets the bit of `at`'s month in its year and of its day in its month for the inspected
-/// enterprise, under `officer` when one is given.
+/// Sets the bits of `at`'s month and of its day in that month in the inspected enterprise's
+/// row of its year, under `officer` when one is given.
 fn mark_inspected(
     conn: &mut DbConnection,
     inspection: &InspectionRow,
@@ -249,40 +231,36 @@ fn mark_inspected(
     at: NaiveDateTime,
 ) -> QueryResult<()> {
     let (year, month) = calendar::year_month_of(at);
-    for grain in Grain::ALL {
-        let table = grain.inspected_table(officer.is_some());
-        let (span, bits) = grain.inspected_columns();
-        let officer_column = if officer.is_some() {
-            "officer_id, "
-        } else {
-            ""
-        };
-        let key = format!("{span}, {officer_column}enterprise_id, region_code, sector_code");
-        let statement = format!(
-            "INSERT INTO {table} ({key}, {bits}) VALUES ({}) ON CONFLICT ({key}) \
-             DO UPDATE SET {bits} = {table}.{bits} | excluded.{bits}",
-            conn.backend()
-                .placeholders(5 + usize::from(officer.is_some()))
-        );
-        let statement = diesel::sql_query(statement).into_boxed::<crate::db::DbBackend>();
-        let (statement, bit) = match grain {
-            Grain::Month => (statement.bind::<Integer, _>(year), month),
-            Grain::Day => (
-                statement.bind::<Text, _>(calendar::month_of(at)),
-                chrono::Datelike::day(&calendar::date_of(at)),
-            ),
-        };
-        let statement = match officer {
-            Some(officer) => statement.bind::<Text, _>(officer.to_owned()),
-            None => statement,
-        };
-        statement
-            .bind::<Text, _>(inspection.enterprise_id.clone())
-            .bind::<Text, _>(inspection.region_code.clone())
-            .bind::<Text, _>(inspection.sector_code.clone())
-            .bind::<Integer, _>(1 << (bit - 1))
-            .execute(conn)?;
-    }
+    let day = chrono::Datelike::day(&calendar::date_of(at));
+    let table = inspected_table(officer.is_some());
+    let days = days_column(month);
+    let officer_column = if officer.is_some() {
+        "officer_id, "
+    } else {
+        ""
+    };
+    let key = format!("year, {officer_column}enterprise_id, region_code, sector_code");
+    let statement = format!(
+        "INSERT INTO {table} ({key}, months, {days}) VALUES ({}) ON CONFLICT ({key}) \
+         DO UPDATE SET months = {table}.months | excluded.months, \
+         {days} = {table}.{days} | excluded.{days}",
+        conn.backend()
+            .placeholders(6 + usize::from(officer.is_some()))
+    );
+    let statement = diesel::sql_query(statement)
+        .into_boxed::<crate::db::DbBackend>()
+        .bind::<Integer, _>(year);
+    let statement = match officer {
+        Some(officer) => statement.bind::<Text, _>(officer.to_owned()),
+        None => statement,
+    };
+    statement
+        .bind::<Text, _>(inspection.enterprise_id.clone())
+        .bind::<Text, _>(inspection.region_code.clone())
+        .bind::<Text, _>(inspection.sector_code.clone())
+        .bind::<Integer, _>(1 << (month - 1))
+        .bind::<Integer, _>(1 << (day - 1))
+        .execute(conn)?;
     Ok(())
 }
 

@@ -5,8 +5,9 @@
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
-use super::{COUNTED, Grain};
-use crate::db::{Backend, DbConnection};
+use super::{COUNTED, Grain, days_column, inspected_table};
+use crate::calendar;
+use crate::db::{Backend, DatePart, DbConnection};
 use crate::stats::figures::condition::{CLOSED, FOUND, MAJOR, RECTIFIED};
 
 /// The inspections that count: submitted, and not self-inspections (in a table called `i`).
@@ -39,7 +40,7 @@ fn tally_key(grain: Grain, per_officer: bool) -> String {
 
 /// How many leading columns of a table's recount are its primary key.
 fn key_width(per_officer: bool, inspected: bool) -> usize {
-    // time, county, sector; or span, enterprise, region, sector; and the officer.
+    // time, county, sector; or year, enterprise, region, sector; and the officer.
     3 + usize::from(inspected) + usize::from(per_officer)
 }
 
@@ -90,15 +91,23 @@ fn stored_tally(grain: Grain, per_officer: bool) -> String {
 }
 
 /// The columns of an inspected-enterprise table, in the order the recount selects them.
-fn inspected_columns(grain: Grain, per_officer: bool) -> String {
-    let (span, bits) = grain.inspected_columns();
+fn inspected_columns(per_officer: bool) -> String {
     let officer = if per_officer { "officer_id, " } else { "" };
-    format!("{span}, {officer}enterprise_id, region_code, sector_code, {bits}")
+    let days: Vec<String> = (1..=12).map(days_column).collect();
+    format!(
+        "year, {officer}enterprise_id, region_code, sector_code, months, {}",
+        days.join(", ")
+    )
 }
 
 /// An inspected-enterprise table recounted from the rows.
-fn recounted_inspected(backend: Backend, grain: Grain, per_officer: bool) -> String {
-    let (span, bit) = grain.inspected_sql(backend, "i.submitted_at");
+fn recounted_inspected(backend: Backend, per_officer: bool) -> String {
+    let part = |part| calendar::part_sql(backend, part, "i.submitted_at");
+    let (year, month, day) = (
+        part(DatePart::Year),
+        part(DatePart::Month),
+        part(DatePart::Day),
+    );
     let (officer, officers) = if per_officer {
         (
             "o.user_id, ",
@@ -108,19 +117,28 @@ fn recounted_inspected(backend: Backend, grain: Grain, per_officer: bool) -> Str
         ("", "")
     };
     // Bits add up to a bitwise OR when each is summed once.
+    let days: Vec<String> = (1..=12)
+        .map(|m| {
+            format!(
+                "CAST(SUM(DISTINCT CASE WHEN {month} = {m} THEN 1 << ({day} - 1) ELSE 0 END) \
+                 AS INTEGER)"
+            )
+        })
+        .collect();
     format!(
-        "SELECT {span}, {officer}i.enterprise_id, i.region_code, i.sector_code, \
-                CAST(SUM(DISTINCT 1 << ({bit} - 1)) AS INTEGER) \
+        "SELECT {year}, {officer}i.enterprise_id, i.region_code, i.sector_code, \
+                CAST(SUM(DISTINCT 1 << ({month} - 1)) AS INTEGER), {} \
          FROM inspections i {officers} WHERE {SUBMITTED} \
-         GROUP BY {span}, {officer}i.enterprise_id, i.region_code, i.sector_code"
+         GROUP BY {year}, {officer}i.enterprise_id, i.region_code, i.sector_code",
+        days.join(", ")
     )
 }
 
-fn stored_inspected(grain: Grain, per_officer: bool) -> String {
+fn stored_inspected(per_officer: bool) -> String {
     format!(
         "SELECT {} FROM {}",
-        inspected_columns(grain, per_officer),
-        grain.inspected_table(per_officer)
+        inspected_columns(per_officer),
+        inspected_table(per_officer)
     )
 }
 
@@ -145,14 +163,16 @@ fn tables(backend: Backend) -> Vec<Table> {
                 recounted: recounted_tally(backend, grain, per_officer),
                 key_width: key_width(per_officer, false),
             });
-            tables.push(Table {
-                name: grain.inspected_table(per_officer),
-                columns: inspected_columns(grain, per_officer),
-                stored: stored_inspected(grain, per_officer),
-                recounted: recounted_inspected(backend, grain, per_officer),
-                key_width: key_width(per_officer, true),
-            });
         }
+    }
+    for per_officer in [false, true] {
+        tables.push(Table {
+            name: inspected_table(per_officer),
+            columns: inspected_columns(per_officer),
+            stored: stored_inspected(per_officer),
+            recounted: recounted_inspected(backend, per_officer),
+            key_width: key_width(per_officer, true),
+        });
     }
     tables
 }
