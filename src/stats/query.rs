@@ -65,8 +65,8 @@ fn key_sql(
 pub struct Counted {
     pub hazards: BTreeMap<String, HazardCounts>,
     pub inspections: BTreeMap<String, InspectionCounts>,
-    /// The whole selection's inspections, when they were counted with the groups because they
-    /// cannot be added up from them (by inspector, from the tallies).
+    /// The whole selection's inspections, when they were counted beside the groups (from the
+    /// tallies, grouped by any key): their distinct enterprises never add up from the groups.
     pub inspection_totals: Option<InspectionCounts>,
 }
 

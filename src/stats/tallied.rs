@@ -657,6 +657,21 @@ mod tests {
     }
 
     #[test]
+    fn inspected_periods_across_a_new_year_keep_each_years_rows() {
+        let winter = plan("2024-12-15", "2025-02-10");
+        assert_eq!(
+            winter.inspected_period(),
+            "((year = 2024 AND ((days_12 & 2147467264) <> 0)) \
+             OR (year = 2025 AND ((months & 1) <> 0 OR (days_02 & 511) <> 0)))"
+        );
+        let (mut december, mut early) = ([0; 12], [0; 12]);
+        december[11] = 0x7FFF_C000;
+        early[0] = ALL_DAYS;
+        early[1] = 0b1_1111_1111;
+        assert_eq!(winter.month_day_masks(), [(2024, december), (2025, early)]);
+    }
+
+    #[test]
     fn periods_across_years_mask_each_year() {
         let period = selection("2024-11-01", "2026-02-01", None, Scope::All);
         let plan = Plan::for_selection(&period, None).unwrap();

@@ -283,8 +283,6 @@ backend_test!(async fn periods_bound_the_figures_and_bad_ones_are_refused(app) {
     app.get_as(&inspector.access, "/api/v1/stats?group_by=county").await.problem(400, "invalid_query");
 });
 
-/// Moves each hazard's report and each inspection's submission back by 0 to 44 days, so the
-/// records fall on many days across month ends (the tallies are then recounted).
 /// A recount writes each tally in its primary key's order, as tallies grown day by day lie on
 /// disk: read in the order the rows are stored, the keys ascend.
 fn recounted_in_key_order(conn: &mut safeloop::db::DbConnection) {
@@ -344,6 +342,8 @@ fn recounted_in_key_order(conn: &mut safeloop::db::DbConnection) {
     assert!(officer_rows > 20, "enough rows to be out of order");
 }
 
+/// Moves each hazard's report and each inspection's submission back by 0 to 44 days, so the
+/// records fall on many days across month ends (the tallies are then recounted).
 fn spread_over_days(app: &TestApp) {
     use safeloop::db::schema::{hazards, inspections};
     let mut conn = app.db();
