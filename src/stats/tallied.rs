@@ -31,6 +31,9 @@ const COUNTY_DIGITS: usize = 6;
 /// The bits of every day of a month (bit d-1 for day d).
 const ALL_DAYS: i32 = 0x7FFF_FFFF;
 
+/// The bits of every month of a year (bit m-1 for month m).
+const ALL_MONTHS: i32 = 0xFFF;
+
 /// What the tallies are asked: a period of whole days, split into whole months and the days
 /// outside them, inside an area.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,11 +165,21 @@ impl Plan {
     }
 
     /// The SQL that keeps the rows of an inspected-enterprise table (a row per year) with an
-    /// inspection inside the period: per year, its whole months from the month bits and the
-    /// days at its edges from the day bits of their months. From integers this code made.
+    /// inspection inside the period: runs of whole years by their numbers, and in any other
+    /// year its whole months from the month bits and the days at its edges from the day bits
+    /// of their months. From integers this code made; its size does not grow with the years a
+    /// period spans (SQLite refuses expressions more than 1,000 deep).
     fn inspected_period(&self) -> String {
+        let mut whole_years: Vec<(i32, i32)> = Vec::new();
         let mut years: BTreeMap<i32, Vec<String>> = BTreeMap::new();
         for (year, mask) in self.year_masks() {
+            if mask == ALL_MONTHS {
+                match whole_years.last_mut() {
+                    Some((_, last)) if *last + 1 == year => *last = year,
+                    _ => whole_years.push((year, year)),
+                }
+                continue;
+            }
             years
                 .entry(year)
                 .or_default()
@@ -179,11 +192,17 @@ impl Plan {
                 .or_default()
                 .push(format!("({days} & {mask}) <> 0"));
         }
-        let years: Vec<String> = years
+        let runs = whole_years.into_iter().map(|(first, last)| {
+            if first == last {
+                format!("year = {first}")
+            } else {
+                format!("(year >= {first} AND year <= {last})")
+            }
+        });
+        let years = years
             .into_iter()
-            .map(|(year, inside)| format!("(year = {year} AND ({}))", inside.join(" OR ")))
-            .collect();
-        format!("({})", years.join(" OR "))
+            .map(|(year, inside)| format!("(year = {year} AND ({}))", inside.join(" OR ")));
+        format!("({})", runs.chain(years).collect::<Vec<_>>().join(" OR "))
     }
 
     /// The SQL that keeps the rows of the figures' table at `grain` inside the period, from
@@ -669,6 +688,25 @@ mod tests {
         early[0] = ALL_DAYS;
         early[1] = 0b1_1111_1111;
         assert_eq!(winter.month_day_masks(), [(2024, december), (2025, early)]);
+    }
+
+    #[test]
+    fn whole_years_are_one_run_however_many() {
+        let years = plan("2024-11-01", "2030-01-01");
+        assert_eq!(
+            years.inspected_period(),
+            "((year >= 2025 AND year <= 2029) OR (year = 2024 AND ((months & 3072) <> 0)))"
+        );
+        let far = plan("2026-01-01", "9999-12-31");
+        assert_eq!(
+            far.inspected_period(),
+            "((year >= 2026 AND year <= 9998) OR (year = 9999 AND ((months & 2047) <> 0 \
+             OR (days_12 & 1073741823) <> 0)))"
+        );
+        assert_eq!(
+            plan("2025-01-01", "2026-01-01").inspected_period(),
+            "(year = 2025)"
+        );
     }
 
     #[test]
