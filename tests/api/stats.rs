@@ -450,6 +450,8 @@ backend_test!(async fn the_tallies_answer_as_the_rows_do(app) {
         (first(today - Duration::days(45)) + Duration::days(3), first(today) + Duration::days(1)),
         (today - Duration::days(12), today - Duration::days(2)),
         (today - Duration::days(3), today - Duration::days(2)),
+        // Days at its end in the year 9999, whole years between: a hostile client's period.
+        (today - Duration::days(20), chrono::NaiveDate::from_ymd_opt(9999, 12, 31).unwrap()),
     ];
     let mut seen = 0;
     for (from, to) in periods {
