@@ -35,6 +35,8 @@ pub fn maybe_utc<S: Serializer>(
 /// Writes `time` into `text` and says how many bytes it took, or `None` for a form chrono
 /// writes another way.
 fn write(time: &DateTime<Utc>, text: &mut [u8; LONGEST]) -> Option<usize> {
+    // Read from the naive time: each field of a `DateTime` adds its (zero) offset again.
+    let time = time.naive_utc();
     let year = time.year();
     let nanos = time.nanosecond();
     if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {

@@ -4,6 +4,7 @@
 mod dialect;
 pub mod migrations;
 mod pool;
+mod row_text;
 pub mod schema;
 mod stored_time;
 
@@ -11,6 +12,7 @@ use diesel::prelude::*;
 
 pub use dialect::DatePart;
 pub use pool::{DbPool, DbPooledConnection, connect, connect_with, read, run, side_by_side};
+pub use row_text::{TextSpan, append_text, text_at, value_at};
 pub use stored_time::{MaybeStoredTime, StoredTime};
 
 /// A connection to whichever backend `DATABASE_URL` names.

@@ -1,11 +1,14 @@
 //! Hazard endpoints: report (idempotent on the client's id), list with the loop's filters, read.
 
+use std::borrow::Cow;
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::list_row::HazardListRow;
 use super::model::{self, HazardFilter, HazardRow};
 use super::register;
 use super::report::{HazardLevel, HazardSource};
@@ -48,34 +51,49 @@ pub struct CreateHazard {
     pub photo_ids: Vec<uuid::Uuid>,
 }
 
+// A hazard as answered. Its texts are borrowed where a list page read them into one buffer per
+// row (`list_row`), owned where a single hazard was read. (Not a doc comment: that would become
+// the schema's description for clients.)
 #[derive(Debug, Serialize, ToSchema)]
-pub struct HazardView {
-    pub id: uuid::Uuid,
-    pub inspection_id: Option<uuid::Uuid>,
-    pub enterprise_id: uuid::Uuid,
-    pub sector: String,
-    pub region_code: String,
+pub struct HazardView<'a> {
+    #[schema(value_type = uuid::Uuid)]
+    pub id: Cow<'a, str>,
+    #[schema(value_type = Option<uuid::Uuid>)]
+    pub inspection_id: Option<Cow<'a, str>>,
+    #[schema(value_type = uuid::Uuid)]
+    pub enterprise_id: Cow<'a, str>,
+    #[schema(value_type = String)]
+    pub sector: Cow<'a, str>,
+    #[schema(value_type = String)]
+    pub region_code: Cow<'a, str>,
     pub source: HazardSource,
     pub level: HazardLevel,
-    pub description: String,
-    pub location: Option<String>,
-    pub legal_basis: Option<String>,
-    pub checklist_item_code: Option<String>,
+    #[schema(value_type = String)]
+    pub description: Cow<'a, str>,
+    #[schema(value_type = Option<String>)]
+    pub location: Option<Cow<'a, str>>,
+    #[schema(value_type = Option<String>)]
+    pub legal_basis: Option<Cow<'a, str>>,
+    #[schema(value_type = Option<String>)]
+    pub checklist_item_code: Option<Cow<'a, str>>,
     #[serde(serialize_with = "crate::json_time::utc")]
     pub deadline: DateTime<Utc>,
-    pub responsible_person: String,
-    pub measures: String,
+    #[schema(value_type = String)]
+    pub responsible_person: Cow<'a, str>,
+    #[schema(value_type = String)]
+    pub measures: Cow<'a, str>,
     /// 挂牌督办 level: `county`, `city` or `province`.
     #[schema(value_type = Option<crate::hazard::supervision::ListedLevel>)]
-    pub listed_level: Option<String>,
+    pub listed_level: Option<Cow<'a, str>>,
     /// `open` 待整改, `submitted` 待复查, `verified` 待销号, `closed` 已销号, `cancelled` 已撤销.
     #[schema(value_type = crate::hazard::workflow::Status)]
-    pub status: String,
+    pub status: Cow<'a, str>,
     /// Open and past its deadline (逾期); derived, never stored.
     pub overdue: bool,
     /// Under listed supervision, or major and overdue.
     pub listed: bool,
-    pub reported_by: uuid::Uuid,
+    #[schema(value_type = uuid::Uuid)]
+    pub reported_by: Cow<'a, str>,
     /// Also sent as `ETag`; send it back in `If-Match` to act on this version.
     pub version: i64,
     #[serde(serialize_with = "crate::json_time::utc")]
@@ -91,32 +109,30 @@ pub struct HazardView {
     pub photos: Option<Vec<PhotoView>>,
 }
 
-fn uuid_of(text: &str) -> uuid::Uuid {
-    text.parse().expect("ids are UUIDs")
-}
-
-impl HazardView {
+impl HazardView<'static> {
+    /// Ids are answered as stored: the server writes them as `Uuid`'s text, which is what
+    /// `Uuid` serialises to.
     pub fn new(row: HazardRow, now: chrono::NaiveDateTime) -> Self {
         HazardView {
             overdue: row.is_overdue(now),
             listed: row.is_listed(now),
-            id: uuid_of(&row.id),
-            inspection_id: row.inspection_id.as_deref().map(uuid_of),
-            enterprise_id: uuid_of(&row.enterprise_id),
-            sector: row.sector_code,
-            region_code: row.region_code,
+            id: Cow::Owned(row.id),
+            inspection_id: row.inspection_id.map(Cow::Owned),
+            enterprise_id: Cow::Owned(row.enterprise_id),
+            sector: Cow::Owned(row.sector_code),
+            region_code: Cow::Owned(row.region_code),
             source: HazardSource::parse(&row.source),
             level: HazardLevel::parse(&row.level),
-            description: row.description,
-            location: row.location,
-            legal_basis: row.legal_basis,
-            checklist_item_code: row.checklist_item_code,
+            description: Cow::Owned(row.description),
+            location: row.location.map(Cow::Owned),
+            legal_basis: row.legal_basis.map(Cow::Owned),
+            checklist_item_code: row.checklist_item_code.map(Cow::Owned),
             deadline: row.deadline.and_utc(),
-            responsible_person: row.responsible_person,
-            measures: row.measures,
-            listed_level: row.listed_level,
-            status: row.status,
-            reported_by: uuid_of(&row.reported_by),
+            responsible_person: Cow::Owned(row.responsible_person),
+            measures: Cow::Owned(row.measures),
+            listed_level: row.listed_level.map(Cow::Owned),
+            status: Cow::Owned(row.status),
+            reported_by: Cow::Owned(row.reported_by),
             version: row.version,
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
@@ -135,6 +151,39 @@ impl HazardView {
         let mut view = HazardView::new(row, now);
         view.photos = Some(photos.into_iter().map(PhotoView::from).collect());
         view
+    }
+}
+
+impl<'a> HazardView<'a> {
+    /// A row of a list page, its texts borrowed.
+    pub fn listed(row: &'a HazardListRow, now: chrono::NaiveDateTime) -> Self {
+        HazardView {
+            overdue: row.is_overdue(now),
+            listed: row.is_listed(now),
+            id: Cow::Borrowed(row.id()),
+            inspection_id: row.inspection_id().map(Cow::Borrowed),
+            enterprise_id: Cow::Borrowed(row.enterprise_id()),
+            sector: Cow::Borrowed(row.sector_code()),
+            region_code: Cow::Borrowed(row.region_code()),
+            source: HazardSource::parse(row.source()),
+            level: HazardLevel::parse(row.level()),
+            description: Cow::Borrowed(row.description()),
+            location: row.location().map(Cow::Borrowed),
+            legal_basis: row.legal_basis().map(Cow::Borrowed),
+            checklist_item_code: row.checklist_item_code().map(Cow::Borrowed),
+            deadline: row.deadline.and_utc(),
+            responsible_person: Cow::Borrowed(row.responsible_person()),
+            measures: Cow::Borrowed(row.measures()),
+            listed_level: row.listed_level().map(Cow::Borrowed),
+            status: Cow::Borrowed(row.status()),
+            reported_by: Cow::Borrowed(row.reported_by()),
+            version: row.version,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+            rectified_at: row.rectified_at.map(|t| t.and_utc()),
+            closed_at: row.closed_at.map(|t| t.and_utc()),
+            photos: None,
+        }
     }
 }
 
@@ -162,8 +211,8 @@ pub struct HazardQuery {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct HazardPage {
-    pub items: Vec<HazardView>,
+pub struct HazardPage<'a> {
+    pub items: Vec<HazardView<'a>>,
     pub next_cursor: Option<String>,
     pub server_time: DateTime<Utc>,
 }
@@ -249,18 +298,18 @@ pub async fn list_hazards(
     let now = db::now();
     let scope = Scope::of(&caller);
     let rows = db::read(&state.pool, move |conn| {
-        model::list(conn, &scope, &filter, now)
+        model::list_page(conn, &scope, &filter, now)
     })
     .await?;
     let (rows, next_cursor) = pagination::finish(rows, limit, |h| Cursor {
         at: h.created_at,
-        id: h.id.clone(),
+        id: h.id().to_owned(),
     });
     let items = rows.len();
     let page = HazardPage {
         items: rows
-            .into_iter()
-            .map(|row| HazardView::new(row, now))
+            .iter()
+            .map(|row| HazardView::listed(row, now))
             .collect(),
         next_cursor,
         server_time,

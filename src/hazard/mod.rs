@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod events;
+pub mod list_row;
 pub mod loop_api;
 pub mod model;
 pub mod register;

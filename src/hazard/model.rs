@@ -10,6 +10,8 @@ use crate::db::{DbBackend, DbConnection};
 use crate::error::ApiError;
 use crate::pagination::Cursor;
 
+use super::list_row::HazardListRow;
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = hazards)]
 pub struct HazardRow {
@@ -47,15 +49,27 @@ pub struct HazardRow {
 }
 
 impl HazardRow {
-    /// 逾期: still waiting for rectification after its deadline.
     pub fn is_overdue(&self, now: NaiveDateTime) -> bool {
-        self.status == "open" && self.deadline < now
+        overdue(&self.status, self.deadline, now)
     }
 
-    /// Under listed supervision (挂牌督办), or a major hazard overdue and so due for it.
     pub fn is_listed(&self, now: NaiveDateTime) -> bool {
-        self.listed_level.is_some() || (self.level == "major" && self.is_overdue(now))
+        listed(
+            self.listed_level.as_deref(),
+            &self.level,
+            self.is_overdue(now),
+        )
     }
+}
+
+/// 逾期: still waiting for rectification after its deadline.
+pub fn overdue(status: &str, deadline: NaiveDateTime, now: NaiveDateTime) -> bool {
+    status == "open" && deadline < now
+}
+
+/// Under listed supervision (挂牌督办), or a major hazard overdue and so due for it.
+pub fn listed(listed_level: Option<&str>, level: &str, overdue: bool) -> bool {
+    listed_level.is_some() || (level == "major" && overdue)
 }
 
 type BoxedQuery<'a> = hazards::BoxedQuery<'a, DbBackend>;
@@ -172,6 +186,31 @@ pub fn list(
     filter: &HazardFilter,
     now: NaiveDateTime,
 ) -> Result<Vec<HazardRow>, ApiError> {
+    Ok(page(scope, filter, now)
+        .select(HazardRow::as_select())
+        .load(conn)?)
+}
+
+/// A list page's `limit + 1` rows, newest first, each with its texts in one buffer.
+pub fn list_page(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    filter: &HazardFilter,
+    now: NaiveDateTime,
+) -> Result<Vec<HazardListRow>, ApiError> {
+    // Sized up front: a row is a few hundred bytes, moved again at each doubling of a `Vec`.
+    let mut rows = Vec::with_capacity(filter.limit as usize + 1);
+    for row in page(scope, filter, now)
+        .select(<HazardRow as Selectable<DbBackend>>::construct_selection())
+        .load_iter::<HazardListRow, diesel::connection::DefaultLoadingMode>(conn)?
+    {
+        rows.push(row?);
+    }
+    Ok(rows)
+}
+
+/// The filtered rows from the cursor on, newest first, `limit + 1` of them.
+fn page<'a>(scope: &Scope, filter: &HazardFilter, now: NaiveDateTime) -> BoxedQuery<'a> {
     let mut query = filtered(scope, filter, now);
     if let Some(after) = &filter.after {
         // The plain bound lets the (created_at, id) index start at the cursor; the OR alone
@@ -182,11 +221,9 @@ pub fn list(
                 .and(hazards::id.lt(after.id.clone()))),
         );
     }
-    Ok(query
+    query
         .order((hazards::created_at.desc(), hazards::id.desc()))
         .limit(filter.limit + 1)
-        .select(HazardRow::as_select())
-        .load(conn)?)
 }
 
 /// Unresolved hazards (open, submitted, verified) in scope, the soonest deadline first: what an

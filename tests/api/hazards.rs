@@ -203,3 +203,51 @@ backend_test!(async fn sync_by_updated_since_returns_what_changed(app) {
     assert_eq!(ids(&changed), vec![fresh["id"].as_str().unwrap().to_owned()]);
     assert!(changed["server_time"].is_string());
 });
+
+backend_test!(async fn a_list_page_answers_each_hazard_as_reading_it_alone_does(app) {
+    // The list reads its rows another way than a single read (texts in one buffer per row):
+    // every field, empty or filled, escaped or not, must come out the same.
+    let admin = app.signed_in(Role::Admin).await;
+    let checklist = fireworks_checklist(&app, &admin.access).await;
+    let plant = app.seed_enterprise("360704101", "fireworks", "王母渡烟花");
+    let (lead, partner) = inspector_pair(&app, "360704").await;
+    let inspection = routine_inspection(&app, &lead, &partner, &plant, Some(&checklist)).await;
+    let mut full = hazard_body(&plant);
+    full["inspection_id"] = inspection["id"].clone();
+    full["checklist_item_code"] = json!("YH-2");
+    full["description"] = json!("引号\" 反斜杠\\ 斜杠/ 符号①℃ </script>");
+    let full = report(&app, &lead.access, &full).await;
+    let mut bare = hazard_body(&plant);
+    bare.as_object_mut().unwrap().remove("location");
+    let bare = report(&app, &lead.access, &bare).await;
+    let mut major = hazard_body(&plant);
+    major["level"] = json!("major");
+    let major = report(&app, &lead.access, &major).await;
+    let id = |h: &Value| h["id"].as_str().unwrap().to_owned();
+    set_deadline(&app, &id(&major), -2);
+    let earlier = safeloop::db::stored_time(Utc::now() - Duration::hours(5));
+    diesel::update(hazards::table.find(id(&bare)))
+        .set((
+            hazards::listed_level.eq(Some("city")),
+            hazards::rectified_at.eq(Some(earlier)),
+            hazards::closed_at.eq(Some(earlier + Duration::milliseconds(250))),
+        ))
+        .execute(&mut *app.db())
+        .unwrap();
+
+    let page = app.get_as(&lead.access, "/api/v1/hazards").await.json();
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    for item in items {
+        let mut alone = app.get_as(&lead.access, &format!("/api/v1/hazards/{}", id(item))).await.json();
+        alone.as_object_mut().unwrap().remove("photos");
+        assert_eq!(item, &alone);
+    }
+    let by_id = |h: &Value| items.iter().find(|i| i["id"] == h["id"]).unwrap().clone();
+    assert_eq!(by_id(&full)["description"], full["description"]);
+    assert_eq!(by_id(&full)["inspection_id"], inspection["id"]);
+    assert_eq!(by_id(&bare)["location"], Value::Null);
+    assert_eq!(by_id(&bare)["listed_level"], "city");
+    assert!(by_id(&bare)["closed_at"].is_string() && by_id(&full)["closed_at"].is_null());
+    assert_eq!((by_id(&major)["overdue"].as_bool(), by_id(&major)["listed"].as_bool()), (Some(true), Some(true)));
+});
