@@ -8,11 +8,8 @@ use diesel::deserialize::{self, FromSqlRow};
 use diesel::row::Row;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
-use super::model::{self, HazardRow};
+use super::model;
 use crate::db::{self, DbBackend, StoredTime, TextSpan};
-
-/// The columns of `HazardRow`'s selection, read here by position.
-pub type Columns = <HazardRow as diesel::Selectable<DbBackend>>::SelectExpression;
 
 /// The position of each column in `HazardRow` (its field order is its selection's order).
 mod column {
@@ -148,8 +145,10 @@ impl HazardListRow {
     }
 }
 
-/// The SQL types of `Columns`, named: a projection here would not let the compiler see that
-/// diesel's own `FromSqlRow` (for `Queryable` types) does not apply.
+/// The SQL types of `HazardRow`'s selection, spelled out: named through a projection, the
+/// compiler could not see that diesel's own `FromSqlRow` (for `Queryable` types) does not
+/// apply. `model::list_page` loads this row from that selection, so a column whose type
+/// changes stops the build.
 type ColumnTypes = (
     Text,
     Nullable<Text>,
