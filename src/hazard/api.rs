@@ -155,8 +155,9 @@ impl HazardView<'static> {
 }
 
 impl<'a> HazardView<'a> {
-    /// A row of a list page, its texts borrowed.
-    pub fn listed(row: &'a HazardListRow, now: chrono::NaiveDateTime) -> Self {
+    /// A row of a list page, its texts borrowed. Field by field as `new`: a field added to the
+    /// view must be set in both, or the build stops.
+    pub fn of_page_row(row: &'a HazardListRow, now: chrono::NaiveDateTime) -> Self {
         HazardView {
             overdue: row.is_overdue(now),
             listed: row.is_listed(now),
@@ -309,7 +310,7 @@ pub async fn list_hazards(
     let page = HazardPage {
         items: rows
             .iter()
-            .map(|row| HazardView::listed(row, now))
+            .map(|row| HazardView::of_page_row(row, now))
             .collect(),
         next_cursor,
         server_time,

@@ -1,7 +1,7 @@
 //! A hazard as a list page reads it: every text of the row in one buffer, borrowed by the view.
-//! `HazardRow` takes a `String` per text column, seventeen allocations a row that are freed
-//! again as soon as the page is written; on a page of 50 that was over a quarter of the page's
-//! CPU (`scripts/bench-list`, perf).
+//! `HazardRow` takes a `String` per text column, allocations that are freed again as soon as the
+//! page is written; with diesel's glue around each column, building the rows was over a quarter
+//! of a page's CPU (`scripts/bench-list`, perf).
 
 use chrono::NaiveDateTime;
 use diesel::deserialize::{self, FromSqlRow};
@@ -36,7 +36,7 @@ mod column {
     pub const UPDATED_AT: usize = 20;
     pub const RECTIFIED_AT: usize = 21;
     pub const CLOSED_AT: usize = 22;
-    pub const STATUS_SINCE: usize = 23;
+    // 23, since when it has stood at its status, is for `/me/tasks`.
     /// The text columns, in order.
     pub const TEXTS: [usize; 16] = [
         ID,
@@ -56,6 +56,14 @@ mod column {
         STATUS,
         REPORTED_BY,
     ];
+    /// The text columns that may be `NULL`.
+    pub const MAYBE_TEXTS: [usize; 5] = [
+        INSPECTION_ID,
+        LOCATION,
+        LEGAL_BASIS,
+        CHECKLIST_ITEM_CODE,
+        LISTED_LEVEL,
+    ];
 }
 
 /// About what one row's texts take (a Chinese description and measures, four ids).
@@ -73,7 +81,6 @@ pub struct HazardListRow {
     pub updated_at: NaiveDateTime,
     pub rectified_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
-    pub status_since: Option<NaiveDateTime>,
 }
 
 impl HazardListRow {
@@ -134,12 +141,12 @@ impl HazardListRow {
         self.text(column::REPORTED_BY)
     }
 
-    /// 逾期, as `HazardRow::is_overdue` says it.
+    /// 逾期, by `model::overdue`.
     pub fn is_overdue(&self, now: NaiveDateTime) -> bool {
         model::overdue(self.status(), self.deadline, now)
     }
 
-    /// Listed, as `HazardRow::is_listed` says it.
+    /// Listed or due for it, by `model::listed`.
     pub fn is_listed(&self, now: NaiveDateTime) -> bool {
         model::listed(self.listed_level(), self.level(), self.is_overdue(now))
     }
@@ -148,7 +155,8 @@ impl HazardListRow {
 /// The SQL types of `HazardRow`'s selection, spelled out: named through a projection, the
 /// compiler could not see that diesel's own `FromSqlRow` (for `Queryable` types) does not
 /// apply. `model::list_page` loads this row from that selection, so a column whose type
-/// changes stops the build.
+/// changes stops the build; two columns of one type trading places would not, and the API test
+/// `a_list_page_answers_each_hazard_as_reading_it_alone_does` is there for that.
 type ColumnTypes = (
     Text,
     Nullable<Text>,
@@ -182,6 +190,9 @@ impl FromSqlRow<ColumnTypes, DbBackend> for HazardListRow {
         let mut spans = [None; column::REPORTED_BY + 1];
         for position in column::TEXTS {
             spans[position] = db::append_text(row, position, &mut text)?;
+            if spans[position].is_none() && !column::MAYBE_TEXTS.contains(&position) {
+                return Err(format!("hazard column {position} is NULL").into());
+            }
         }
         let optional = |position| -> deserialize::Result<Option<NaiveDateTime>> {
             let time = db::value_at::<StoredTime, Timestamp>(row, position)?;
@@ -200,7 +211,6 @@ impl FromSqlRow<ColumnTypes, DbBackend> for HazardListRow {
             updated_at: required(column::UPDATED_AT)?,
             rectified_at: optional(column::RECTIFIED_AT)?,
             closed_at: optional(column::CLOSED_AT)?,
-            status_since: optional(column::STATUS_SINCE)?,
         })
     }
 }

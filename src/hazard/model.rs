@@ -49,10 +49,12 @@ pub struct HazardRow {
 }
 
 impl HazardRow {
+    /// 逾期, by `overdue`.
     pub fn is_overdue(&self, now: NaiveDateTime) -> bool {
         overdue(&self.status, self.deadline, now)
     }
 
+    /// Listed or due for it, by `listed`.
     pub fn is_listed(&self, now: NaiveDateTime) -> bool {
         listed(
             self.listed_level.as_deref(),

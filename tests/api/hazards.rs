@@ -231,6 +231,8 @@ backend_test!(async fn a_list_page_answers_each_hazard_as_reading_it_alone_does(
             hazards::listed_level.eq(Some("city")),
             hazards::rectified_at.eq(Some(earlier)),
             hazards::closed_at.eq(Some(earlier + Duration::milliseconds(250))),
+            hazards::updated_at.eq(earlier + Duration::seconds(3)),
+            hazards::legal_basis.eq(Some("")),
         ))
         .execute(&mut *app.db())
         .unwrap();
@@ -248,6 +250,8 @@ backend_test!(async fn a_list_page_answers_each_hazard_as_reading_it_alone_does(
     assert_eq!(by_id(&full)["inspection_id"], inspection["id"]);
     assert_eq!(by_id(&bare)["location"], Value::Null);
     assert_eq!(by_id(&bare)["listed_level"], "city");
+    assert_eq!(by_id(&bare)["legal_basis"], "");
+    assert_ne!(by_id(&bare)["updated_at"], by_id(&bare)["created_at"]);
     assert!(by_id(&bare)["closed_at"].is_string() && by_id(&full)["closed_at"].is_null());
     assert_eq!((by_id(&major)["overdue"].as_bool(), by_id(&major)["listed"].as_bool()), (Some(true), Some(true)));
 });
